@@ -1,0 +1,524 @@
+"""Ingestion: corpus files in, cleaned text with a map back to the original out.
+
+The original file's decoded text is the coordinate system of every evidence span
+(spec §1). Cleaning (line joins, de-hyphenation, navigation lines kept apart) only ever
+deletes characters or replaces one character by one other, so each cleaned character
+keeps the index of the original character it came from, and any span of cleaned text
+maps back to exact original offsets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from html.parser import HTMLParser
+from pathlib import Path
+
+from .lexicon import load_data
+
+MAX_BYTES = 20 * 1024 * 1024  # larger files are refused rather than read into memory whole
+SUFFIXES = (".txt", ".html", ".htm")
+
+
+class IngestError(Exception):
+    """A document that cannot be read; names the file and the reason."""
+
+    def __init__(self, path: Path | str, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Source:
+    """A corpus file as read: its decoded text is the offset space of evidence."""
+
+    path: Path
+    doc_id: str
+    text: str
+    encoding: str
+    sha256: str
+    meta: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """Cleaned text and, for every cleaned character, its index in the original."""
+
+    text: str
+    origin: tuple[int, ...]
+    pull_quotes: tuple[tuple[int, int], ...] = ()
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map a cleaned span ``[start, end)`` to original offsets."""
+        if end <= start:
+            raise ValueError(f"empty span {start}:{end}")
+        return self.origin[start], self.origin[end - 1] + 1
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def corpus_files(folder: Path) -> list[Path]:
+    """Documents in a corpus folder, in name order; sidecars are never documents."""
+    return sorted(
+        p for p in folder.iterdir() if p.is_file() and not p.name.endswith(".meta.json") and not p.name.startswith(".")
+    )
+
+
+def read_source(path: Path) -> Source:
+    path = Path(path)
+    if path.suffix.lower() not in SUFFIXES:
+        raise IngestError(path, f"unknown file type {path.suffix or '(none)'!r}; expected .txt or .html")
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise IngestError(path, f"file too large ({size} bytes; the limit is {MAX_BYTES})")
+        raw = path.read_bytes()
+    except OSError as err:
+        raise IngestError(path, f"cannot read file: {err.strerror or err}") from err
+    if not raw.strip():
+        raise IngestError(path, "empty document")
+    if b"\x00" in raw:
+        raise IngestError(path, "binary file (contains NUL bytes)")
+    text, encoding = decode(raw, path)
+    if path.suffix.lower() in (".html", ".htm"):
+        text = html_main_text(text, path)
+    if not text.strip():
+        raise IngestError(path, "no text in document")
+    return Source(
+        path=path,
+        doc_id=path.stem,
+        text=text,
+        encoding=encoding,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        meta=read_sidecar(path),
+    )
+
+
+def decode(raw: bytes, path: Path | str = "<bytes>") -> tuple[str, str]:
+    """UTF-8 (a BOM is dropped and reported), else cp1252, else latin-1."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        try:
+            return raw[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as err:
+            raise IngestError(path, f"invalid UTF-8 after a UTF-8 BOM at byte {err.start + 3}") from err
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as err:
+            raise IngestError(path, "invalid UTF-16") from err
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    for encoding in ("cp1252", "latin-1"):
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f")
+        if controls > len(text) * 0.01:
+            raise IngestError(path, "binary or undecodable file (not UTF-8, and control characters in cp1252/latin-1)")
+        return text, encoding
+    raise IngestError(path, "undecodable text")
+
+
+def read_sidecar(path: Path) -> dict:
+    sidecar = path.with_name(path.stem + ".meta.json")
+    if not sidecar.exists():
+        return {}
+    try:
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise IngestError(sidecar, f"broken sidecar JSON: {err}") from err
+    if not isinstance(meta, dict):
+        raise IngestError(sidecar, "sidecar must hold a JSON object")
+    known = {"title", "publisher", "author", "url", "published"}
+    unknown = set(meta) - known
+    if unknown:
+        raise IngestError(sidecar, f"unknown sidecar keys {sorted(unknown)}; allowed: {sorted(known)}")
+    if "published" in meta:
+        try:
+            date.fromisoformat(str(meta["published"])[:10])
+        except ValueError as err:
+            raise IngestError(sidecar, f"'published' is not an ISO 8601 date: {meta['published']!r}") from err
+    return meta
+
+
+# --------------------------------------------------------------------------- HTML
+
+
+class _TextNodes(HTMLParser):
+    """Text nodes of an HTML page with their offsets in the page's source text."""
+
+    SKIP = {"script", "style", "noscript", "nav", "header", "footer", "aside", "form", "svg", "head"}
+    BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article", "blockquote"}
+
+    def __init__(self, source: str):
+        super().__init__(convert_charrefs=False)
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", source)]
+        self.nodes: list[tuple[int, str]] = []  # (source offset, decoded text)
+        self.skip = 0
+
+    def _offset(self) -> int:
+        line, col = self.getpos()
+        return self.line_starts[line - 1] + col
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.SKIP:
+            self.skip += 1
+        elif tag in self.BLOCK:
+            self.nodes.append((-1, "\n"))
+
+    def handle_endtag(self, tag):
+        if tag in self.SKIP:
+            self.skip = max(0, self.skip - 1)
+        elif tag in self.BLOCK:
+            self.nodes.append((-1, "\n"))
+
+    def handle_data(self, data):
+        if not self.skip:
+            self.nodes.append((self._offset(), data))
+
+    def _ref(self, raw: str):
+        if not self.skip:
+            self.nodes.append((self._offset(), html.unescape(raw)))
+
+    def handle_entityref(self, name):
+        self._ref(f"&{name};")
+
+    def handle_charref(self, name):
+        self._ref(f"&#{name};")
+
+
+def html_main_text(source: str, path: Path | str = "<html>") -> str:
+    """The page's main text, blanked into the page source so offsets stay the source's.
+
+    trafilatura decides what the main text is; the text nodes it kept are laid into a
+    copy of the source with everything else blanked (markup becomes spaces, block ends
+    newlines). Offsets into the result are therefore offsets into the HTML file itself.
+    """
+    import trafilatura
+
+    main = trafilatura.extract(source, include_comments=False, include_tables=False, favor_precision=True) or ""
+    if not main.strip():
+        raise IngestError(path, "no main text found in HTML")
+    kept = _normalise_ws(main)
+    parser = _TextNodes(source)
+    parser.feed(source)
+    parser.close()
+    out = [" " if ch not in "\n" else "\n" for ch in source]
+    for offset, text in parser.nodes:
+        if offset < 0 or not text.strip() or _normalise_ws(text) not in kept:
+            continue
+        raw_len = len(text) if not text.startswith("&") else None
+        if raw_len is None or source[offset : offset + len(text)] != text:
+            # an entity: one decoded character standing for the whole reference
+            end = source.index(";", offset) + 1
+            out[offset] = text[:1]
+            for i in range(offset + 1, end):
+                out[i] = " "
+        else:
+            out[offset : offset + len(text)] = list(text)
+    return "".join(out)
+
+
+def _normalise_ws(text: str) -> str:
+    return " ".join(text.split())
+
+
+# --------------------------------------------------------------------------- cleaning
+
+_SENT_END = re.compile(r"[.!?:;…“”\"»«)]\s*$")
+_CONJ_AFTER_HYPHEN = {"und", "oder", "sowie", "bzw.", "bis", "als", "noch", "wie"}
+
+
+@lru_cache(maxsize=1)
+def _boilerplate() -> tuple[re.Pattern, ...]:
+    return tuple(re.compile(p, re.IGNORECASE) for p in load_data("boilerplate.json")["lines"])
+
+
+def is_boilerplate(line: str) -> bool:
+    line = line.strip()
+    return any(p.fullmatch(line) for p in _boilerplate())
+
+
+@lru_cache(maxsize=1)
+def _lexicon():
+    """German word forms known to spaCy's lookup lemmatiser, to test de-hyphenation."""
+    try:
+        from spacy.lookups import load_lookups
+
+        table = load_lookups("de", ["lemma_lookup"]).get_table("lemma_lookup")
+    except Exception:  # the lookups package is optional for cleaning
+        return None, frozenset()
+    return table, frozenset(v.lower() for v in table.values())
+
+
+def _known(word: str) -> bool:
+    table, lemmas = _lexicon()
+    if table is None:
+        return False
+    return any(w in table for w in (word, word.lower(), word.capitalize())) or word.lower() in lemmas
+
+
+def _join_hyphenated(head: str, tail: str) -> str:
+    """How a line ending in ``head-`` joins a line starting with ``tail``.
+
+    Returns ``""`` (drop the hyphen: Ver-|einbarung), ``"-"`` (keep it, no space:
+    OSZE-|Gipfeltreffen) or ``"- "`` (a suspended hyphen: Wirtschafts-| und).
+    """
+    first = tail.split(maxsplit=1)[0] if tail.split() else ""
+    if first.lower() in _CONJ_AFTER_HYPHEN or first.startswith(","):
+        return "- "
+    word = re.findall(r"[\wÄÖÜäöüß]+$", head)
+    stem = word[0] if word else ""
+    if not stem or first[:1].isupper() or first[:1].isdigit() or stem[-1:].isupper() or stem[-1:].isdigit():
+        return "-"
+    rest = re.match(r"[\wÄÖÜäöüß]+", first)
+    rest = rest.group(0) if rest else first
+    if not _known(stem + rest) and _known(stem) and _known(rest):
+        return "-"
+    return ""
+
+
+def _stands_alone(line: str) -> bool:
+    """Navigation, disclaimers and bylines are blocks of their own."""
+    return is_boilerplate(line) or bool(_BYLINE.match(line.strip()))
+
+
+def _is_heading(line: str, prev_blank: bool, next_line: str | None) -> bool:
+    """A short title line that must not glue onto the sentence below it."""
+    s = line.strip()
+    if not prev_blank or next_line is None or _SENT_END.search(s):
+        return False
+    nxt = next_line.strip()
+    return len(s) <= 60 and len(nxt) >= 1.8 * len(s) and nxt[:1].isupper()
+
+
+def clean(text: str) -> Cleaned:
+    """Join lines broken inside sentences, undo end-of-line hyphenation, keep blocks apart.
+
+    Paragraph breaks (blank lines), headings, bylines and navigation lines stay on lines
+    of their own, so the sentence splitter never glues them onto a sentence.
+    """
+    out: list[str] = []
+    origin: list[int] = []
+
+    def emit(ch: str, at: int) -> None:
+        out.append(ch)
+        origin.append(at)
+
+    lines: list[tuple[int, str]] = []
+    pos = 0
+    for raw in text.split("\n"):
+        lines.append((pos, raw))
+        pos += len(raw) + 1
+
+    for i, (start, raw) in enumerate(lines):
+        line = raw.rstrip("\r")
+        lead = len(line) - len(line.lstrip())
+        body = line.strip()
+        if not body:
+            continue
+        body_start = start + lead
+        prev_blank = i == 0 or not lines[i - 1][1].strip()
+        nxt = lines[i + 1][1] if i + 1 < len(lines) else None
+        chars = [(("" + ch) if ch not in "\xa0\u2009\u202f\t" else " ", body_start + k) for k, ch in enumerate(body)]
+
+        # How this line joins the next one: a break, a space, or hyphen handling.
+        joiner = "\n"
+        next_blank = nxt is None or not nxt.strip()
+        if not next_blank and not _stands_alone(body) and not _stands_alone(nxt) and not _is_heading(body, prev_blank, nxt):
+            joiner = " "
+            if body.endswith("-") and len(body) > 1 and body[-2].isalpha():
+                joiner = _join_hyphenated(body[:-1], nxt.strip())
+        elif not next_blank:
+            joiner = "\n"
+        else:
+            joiner = "\n\n"
+
+        if joiner in ("", "-", "- "):
+            chars = chars[:-1]  # the hyphen is re-emitted below if kept
+        for ch, at in chars:
+            emit(ch, at)
+        newline_at = start + len(raw)  # the "\n" ending this line (or text end)
+        hyphen_at = body_start + len(body) - 1
+        if joiner == "-":
+            emit("-", hyphen_at)
+        elif joiner == "- ":
+            emit("-", hyphen_at)
+            emit(" ", newline_at)
+        elif joiner == " ":
+            emit(" ", newline_at)
+        elif joiner == "\n":
+            emit("\n", newline_at)
+        elif joiner == "\n\n":
+            emit("\n", newline_at)
+            if newline_at + 1 < len(text):
+                emit("\n", newline_at + 1)
+    while out and out[-1] in " \n" and origin[-1] >= len(text):
+        out.pop()
+        origin.pop()
+    origin = [min(o, len(text) - 1) for o in origin]
+    cleaned = "".join(out)
+    return Cleaned(text=cleaned, origin=tuple(origin), pull_quotes=tuple(find_pull_quotes(cleaned)))
+
+
+# --------------------------------------------------------------------------- pull quotes
+
+_SENT_SPLIT = re.compile(r"[^.!?\n]+[.!?]?")
+_WORD = re.compile(r"[\wÄÖÜäöüß]+")
+
+
+def _words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def find_pull_quotes(text: str, containment: float = 0.8, min_words: int = 8) -> list[tuple[int, int]]:
+    """Sentences that repeat a longer sentence elsewhere in the text (pull quotes).
+
+    A pull quote is laid out in a box and often shortened or reordered, so it is found by
+    how much of its vocabulary (prefix-matched, for inflection) a longer sentence holds.
+    """
+    sentences = [(m.start(), m.end(), _words(m.group())) for m in _SENT_SPLIT.finditer(text)]
+    sentences = [s for s in sentences if len(s[2]) >= min_words]
+    quotes = []
+    for start, end, words in sentences:
+        for ostart, oend, other in sentences:
+            if ostart == start or len(other) <= len(words):
+                continue
+            hits = sum(1 for w in words if any(o.startswith(w[:6]) for o in other))
+            if hits / len(words) >= containment:
+                quotes.append((start, end))
+                break
+    return quotes
+
+
+# --------------------------------------------------------------------------- metadata
+
+_MONTHS = {
+    m: i + 1
+    for i, names in enumerate(
+        [
+            ("januar", "jan", "jänner"),
+            ("februar", "feb"),
+            ("märz", "mär", "mrz"),
+            ("april", "apr"),
+            ("mai",),
+            ("juni", "jun"),
+            ("juli", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("oktober", "okt"),
+            ("november", "nov"),
+            ("dezember", "dez"),
+        ]
+    )
+    for m in names
+}
+_NUMERIC_DATE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b")
+_WORD_DATE = re.compile(r"\b(\d{1,2})\.?\s+([A-Za-zÄÖÜäöü]+)\.?\s+(\d{4})\b")
+_STAND = re.compile(r"\bStand:?\s+(?:(\d{1,2})\.\s*)?([A-Za-zÄÖÜäöü]+)\s+(\d{4})\b")
+_URL = re.compile(r"https?://\S+")
+_NAME = r"[A-ZÄÖÜ][\wäöüßéğ'-]+(?:\s+[A-ZÄÖÜ][\wäöüßéğ'-]+){1,2}"
+_BYLINE = re.compile(rf"^(?:von|Von|Autor(?:in)?:)\s+({_NAME})\s*$")
+_PIPE_AUTHOR = re.compile(rf"\|\s*({_NAME})\s*$")
+_LONE_NAME = re.compile(rf"^{_NAME}$")
+
+
+def header_date(line: str) -> date | None:
+    """A full date written in a header line (09.11.2017, 18. September 2008, 6 Aug. 2022)."""
+    for m in _NUMERIC_DATE.finditer(line):
+        try:
+            return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+        except ValueError:
+            continue
+    for m in _WORD_DATE.finditer(line):
+        month = _MONTHS.get(m.group(2).lower().rstrip("."))
+        if month:
+            try:
+                return date(int(m.group(3)), month, int(m.group(1)))
+            except ValueError:
+                continue
+    return None
+
+
+def read_metadata(source: Source) -> dict:
+    """Title, publisher, author, date and url, read from the text; a sidecar overrides."""
+    cleaned = clean(source.text).text
+    lines = [ln.strip() for ln in cleaned.splitlines()]
+    head = [ln for ln in lines if ln][:12]
+    found: dict = {"title": None, "publisher": None, "author": None, "date": None, "url": None}
+
+    for ln in head:
+        d = header_date(ln)
+        if d and not ln.startswith("Stand"):
+            found["date"] = d.isoformat()
+            break
+    if found["date"] is None:
+        for ln in head:
+            m = _STAND.search(ln)
+            month = m and _MONTHS.get(m.group(2).lower())
+            if month:
+                found["date"] = date(int(m.group(3)), month, int(m.group(1) or 1)).isoformat()[: 10 if m.group(1) else 7]
+                break
+
+    for pattern, publisher in load_data("boilerplate.json")["publishers"].items():
+        if re.search(pattern, source.text):
+            found["publisher"] = publisher
+            break
+
+    for ln in head:
+        m = _BYLINE.match(ln) or _PIPE_AUTHOR.search(ln)
+        if m:
+            found["author"] = m.group(1)
+            break
+    if found["author"] is None:
+        tail = [ln for ln in lines if ln][-3:]
+        for ln in reversed(tail):
+            if _LONE_NAME.match(ln) and not is_boilerplate(ln):
+                found["author"] = ln
+                break
+    if found["author"] is None:
+        for ln in lines[:40]:
+            m = _BYLINE.match(ln)
+            if m:
+                found["author"] = m.group(1)
+                break
+
+    for block in [ln for ln in lines if ln][:8]:
+        if (
+            len(block.split()) >= 2
+            and not is_boilerplate(block)
+            and not header_date(block)
+            and not block.startswith(("Stand", "http"))
+            and not _PIPE_AUTHOR.search(block)
+            and len(block) <= 200
+        ):
+            found["title"] = block
+            break
+
+    url = _URL.search(source.text)
+    found["url"] = url.group(0) if url else None
+    for key in ("title", "publisher", "author", "url"):
+        if source.meta.get(key):
+            found[key] = source.meta[key]
+    if source.meta.get("published"):
+        found["date"] = str(source.meta["published"])[:10]
+    return found
+
+
+def reference_date(meta: dict) -> date | None:
+    value = meta.get("date")
+    if not value:
+        return None
+    parts = [int(p) for p in value.split("-")]
+    return date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
