@@ -56,7 +56,7 @@ def test_pull_quote_repeating_body_text_is_found(corpus_files):
 
 def test_metadata_read_from_text(corpus_files):
     meta = {p.stem[:3]: read_metadata(read_source(p)) for p in corpus_files}
-    assert meta["000"]["date"] == "2017-11-09" and meta["000"]["publisher"] == "Auswärtiges Amt"
+    assert meta["000"]["date"] == "2018-03" and meta["000"]["publisher"] == "Auswärtiges Amt"
     assert meta["001"]["author"] == "Alexandra Sitenko" and meta["001"]["title"] == "Vermittler gesucht"
     assert meta["002"]["date"] == "2008-09-18" and meta["002"]["url"] == "https://p.dw.com/p/FKss"
     assert meta["004"]["date"] == "2022-08-06" and meta["004"]["author"] == "Alexander Männer"

@@ -458,18 +458,20 @@ def read_metadata(source: Source) -> dict:
     head = [ln for ln in lines if ln][:12]
     found: dict = {"title": None, "publisher": None, "author": None, "date": None, "url": None}
 
+    # A later "Stand:" date (a fact sheet's last update) is the date its figures speak from.
     for ln in head:
         d = header_date(ln)
         if d and not ln.startswith("Stand"):
             found["date"] = d.isoformat()
             break
-    if found["date"] is None:
-        for ln in head:
-            m = _STAND.search(ln)
-            month = m and _MONTHS.get(m.group(2).lower())
-            if month:
-                found["date"] = date(int(m.group(3)), month, int(m.group(1) or 1)).isoformat()[: 10 if m.group(1) else 7]
-                break
+    for ln in head:
+        m = _STAND.search(ln)
+        month = m and _MONTHS.get(m.group(2).lower())
+        if month:
+            stand = date(int(m.group(3)), month, int(m.group(1) or 1)).isoformat()[: 10 if m.group(1) else 7]
+            if found["date"] is None or stand > found["date"]:
+                found["date"] = stand
+            break
 
     for pattern, publisher in load_data("boilerplate.json")["publishers"].items():
         if re.search(pattern, source.text):
