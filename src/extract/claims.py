@@ -1,0 +1,405 @@
+"""Claim assembly: relation rules over entities, dates and quantities (spec §3).
+
+Rules are data (``data/relations.yaml``): cue patterns per relation and what fills its
+arguments. The component works sentence by sentence on what earlier stages left on the
+Doc — ``doc.ents`` (ids in ``kb_id_``), ``doc.spans["timex"]`` and
+``doc.spans["quantity"]`` — so it runs the same with or without a trained model; where a
+dependency parse exists, sentence boundaries come from it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from . import extensions  # noqa: F401
+from .lexicon import load_data
+from .models import SYMMETRIC, Claim, DateValue, Entity, Evidence, NumberValue, TextValue
+
+_DETERMINERS = {"der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer", "eines"}
+_TEXT_STOP = {"vom", "am", "im", "mit", "zwischen", "sowie", "in", "seit", "bis", "und", "dass", "weil", "da", "wobei", "als"}
+_CLAUSE_END = {".", ";", ":", "!", "?", "(", ")", "–", "—", "\n"}
+_QUOTED = re.compile(r"[„\"»‚']([^“\"«‘']{2,80})[“\"«‘']")
+
+
+def _rx(patterns) -> re.Pattern | None:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE) if patterns else None
+
+
+@dataclass
+class Rule:
+    relation: str
+    cues: re.Pattern
+    actor: tuple[str, ...]
+    partner: tuple[str, ...] = ()
+    partner_preps: tuple[str, ...] = ()
+    value: str = "none"
+    value_types: tuple[str, ...] = ()
+    value_preps: tuple[str, ...] = ()
+    unit: str | None = None
+    text_from: str = "after"
+    text_nouns: re.Pattern | None = None
+    every_actor: bool = False
+    every_partner: bool = False
+    needs_value: bool = False
+    count_min: float = 0
+    negative_cues: re.Pattern | None = None
+    qualifiers: dict = field(default_factory=dict)
+    confidence: float = 0.5
+
+    @classmethod
+    def from_config(cls, relation: str, cfg: dict) -> "Rule":
+        return cls(
+            relation=relation,
+            cues=_rx(cfg["cues"]),
+            actor=tuple(cfg.get("actor", ())),
+            partner=tuple(cfg.get("partner", ())),
+            partner_preps=tuple(cfg.get("partner_preps", ())),
+            value=cfg.get("value", "none"),
+            value_types=tuple(cfg.get("value_types", ())),
+            value_preps=tuple(cfg.get("value_preps", ())),
+            unit=cfg.get("unit"),
+            text_from=cfg.get("text_from", "after"),
+            text_nouns=re.compile(cfg["text_nouns"], re.IGNORECASE) if cfg.get("text_nouns") else None,
+            every_actor=cfg.get("every_actor", False),
+            every_partner=cfg.get("every_partner", False),
+            needs_value=cfg.get("needs_value", False),
+            count_min=cfg.get("count_min", 0),
+            negative_cues=_rx(cfg.get("negative_cues")),
+            qualifiers={k: ({re.compile(p, re.IGNORECASE): v for p, v in spec.items()} if isinstance(spec, dict) else spec)
+                        for k, spec in cfg.get("qualifiers", {}).items()},
+            confidence=cfg.get("confidence", 0.5),
+        )
+
+
+@dataclass
+class Mention:
+    span: Span
+    label: str
+    id: str
+    prep: str | None  # the preposition right before it, if any
+
+    def entity(self) -> Entity:
+        return Entity(id=self.id, type=self.label, text=self.span.text)
+
+
+class Sentence:
+    """What one sentence offers a rule: its mentions, dates and numbers."""
+
+    def __init__(self, sent: Span, prepositions: set[str]):
+        self.span = sent
+        self.text = sent.text
+        doc = sent.doc
+        self.mentions = []
+        for ent in sent.ents:
+            if not ent.kb_id_ or ent.label_ not in ("COUNTRY", "ORG", "PER", "LOC"):
+                continue
+            prep = _preceding_word(doc, ent.start, prepositions)
+            self.mentions.append(Mention(ent, ent.label_, ent.kb_id_, prep))
+        self.timexes = [s for s in doc.spans.get("timex", []) if s.start >= sent.start and s.end <= sent.end and s._.timex]
+        self.quantities = [s for s in doc.spans.get("quantity", []) if s.start >= sent.start and s.end <= sent.end and s._.quantity]
+
+    def token_at(self, char: int) -> int:
+        """Index (in the doc) of the token at a character offset of the sentence text."""
+        absolute = self.span.start_char + char
+        for token in self.span:
+            if token.idx + len(token.text) > absolute:
+                return token.i
+        return self.span.end - 1
+
+
+def _preceding_word(doc: Doc, i: int, prepositions: set[str]) -> str | None:
+    """The preposition governing position ``i``: right before it, or before its article."""
+    j = i - 1
+    while j >= 0 and doc[j].lower_ in _DETERMINERS | {"seinem", "seinen", "seiner", "ihrem", "ihren", "ihrer", "dessen"}:
+        j -= 1
+    while j >= 0 and doc[j].is_lower and doc[j].lower_ not in prepositions and j > i - 4 and not doc[j].is_punct:
+        j -= 1  # adjectives between preposition and noun: "mit der Russischen Föderation"
+    if j >= 0 and doc[j].lower_ in prepositions:
+        return doc[j].lower_
+    return None
+
+
+def _distance(span: Span, cue: int) -> int:
+    return 0 if span.start <= cue < span.end else min(abs(span.start - cue), abs(span.end - 1 - cue))
+
+
+class ClaimAssembler:
+    def __init__(self, nlp: Language, name: str = "extract_claims", *, rules: str = "relations.yaml"):
+        self.name = name
+        cfg = load_data(rules)
+        self.rules = [Rule.from_config(rel, spec) for rel, spec in cfg["relations"].items()]
+        self.modality = [(m, _rx(p)) for m, p in cfg["modality"].items()]
+        self.negation = _rx(cfg["negation"])
+        self.prepositions = set(cfg["prepositions"])
+
+    def __call__(self, doc: Doc) -> Doc:
+        found: dict[str, Claim] = {}
+        quotes = [(s.start_char, s.end_char) for s in doc.spans.get("pull_quote", [])]
+        in_quote: dict[str, bool] = {}
+        for sent in doc.sents:
+            if not sent.text.strip():
+                continue
+            ctx = Sentence(sent, self.prepositions)
+            if not ctx.mentions:
+                continue
+            quoted = any(a <= sent.start_char and sent.end_char <= b + 1 for a, b in quotes)
+            for rule in self.rules:
+                for claim in self._apply(rule, ctx, doc):
+                    key = _key(claim)
+                    if key in found:
+                        old = found[key]
+                        if all(e.start != claim.evidence[0].start for e in old.evidence):
+                            found[key] = old.model_copy(update={"evidence": old.evidence + claim.evidence})
+                        in_quote[key] = in_quote[key] and quoted
+                    else:
+                        found[key] = claim
+                        in_quote[key] = quoted
+        # A fact found only in a pull quote is left to the body text that states it.
+        doc._.claims = [c for k, c in found.items() if not in_quote[k]]
+        return doc
+
+    # ------------------------------------------------------------------ one rule
+
+    def _apply(self, rule: Rule, ctx: Sentence, doc: Doc) -> list[Claim]:
+        match = rule.cues.search(ctx.text)
+        if not match:
+            return []
+        cue = ctx.token_at(match.start())
+        value, value_span = self._value(rule, ctx, cue)
+        if rule.needs_value and value is None:
+            return []
+        taken = {id(value_span)} if value_span is not None else set()
+
+        if rule.relation == "trade_partner_rank":
+            actors, partners = self._ranked(ctx, taken)
+        else:
+            actors = self._actors(rule, ctx, cue, taken)
+            partners = self._partners(rule, ctx, cue, taken | {id(m.span) for m in actors})
+        if not actors:
+            return []
+        if not rule.every_actor:
+            actors = actors[:1]
+        if rule.partner and not rule.every_partner:
+            partners = partners[:1]
+        if not rule.partner:
+            partners = []
+
+        date = self._date(ctx, cue)
+        modality, attributed = self._modality(rule, ctx, doc)
+        polarity = "negative" if self._negative(rule, ctx, cue) else "positive"
+        qualifiers = self._qualifiers(rule, ctx)
+        start = ctx.span.start_char + (len(ctx.text) - len(ctx.text.lstrip()))
+        end = ctx.span.end_char - (len(ctx.text) - len(ctx.text.rstrip()))
+        evidence = [Evidence(start=start, end=end, text=doc.text[start:end])]
+
+        claims = []
+        for actor in actors:
+            for partner in partners or [None]:
+                if partner is not None and partner.id == actor.id:
+                    continue
+                if rule.partner and partner is None and rule.relation in SYMMETRIC | {"trade_volume"}:
+                    continue
+                claims.append(
+                    Claim(
+                        claim_id="",
+                        doc_id=doc._.doc_id or "",
+                        relation=rule.relation,
+                        actor=actor.entity(),
+                        partner=partner.entity() if partner else None,
+                        value=value,
+                        date=date,
+                        qualifiers=qualifiers,
+                        modality=modality,
+                        polarity=polarity,
+                        attributed_to=attributed,
+                        evidence=evidence,
+                        confidence=rule.confidence,
+                    )
+                )
+        return claims
+
+    # ------------------------------------------------------------------ arguments
+
+    def _actors(self, rule: Rule, ctx: Sentence, cue: int, taken: set[int]) -> list[Mention]:
+        pool = [m for m in ctx.mentions if m.label in rule.actor and id(m.span) not in taken]
+        free = [m for m in pool if m.prep is None or m.prep not in self.prepositions]
+        if not free and rule.value == "none":
+            free = pool
+        return _unique(sorted(free, key=lambda m: _distance(m.span, cue)) if not rule.every_actor else free)
+
+    def _partners(self, rule: Rule, ctx: Sentence, cue: int, taken: set[int]) -> list[Mention]:
+        if not rule.partner:
+            return []
+        pool = [m for m in ctx.mentions if m.label in rule.partner and id(m.span) not in taken]
+        marked = [m for m in pool if m.prep in rule.partner_preps]
+        rest = [m for m in pool if m not in marked]
+        ordered = sorted(marked, key=lambda m: _distance(m.span, cue)) + sorted(rest, key=lambda m: _distance(m.span, cue))
+        return _unique(ordered)
+
+    def _ranked(self, ctx: Sentence, taken: set[int]) -> tuple[list[Mention], list[Mention]]:
+        """``X ist (für Y | Ys) größter Handelspartner``: Y ranks X; X is the partner."""
+        states = [m for m in ctx.mentions if m.label == "COUNTRY" and id(m.span) not in taken]
+        rankers = [m for m in states if m.prep in ("für", "von") or _genitive(m)]
+        ranked = [m for m in states if m not in rankers and m.prep in (None, "mit")]
+        if not rankers:
+            rankers = [m for m in states if m.prep is None]
+            ranked = [m for m in states if m.prep == "mit"] or [m for m in states if m not in rankers]
+        return _unique(rankers), _unique(ranked)
+
+    def _value(self, rule: Rule, ctx: Sentence, cue: int):
+        kind = rule.value
+        if kind == "none":
+            return None, None
+        if kind == "entity":
+            pool = [m for m in ctx.mentions if m.label in rule.value_types]
+            if rule.value_preps:
+                pool = [m for m in pool if m.prep in rule.value_preps] or []
+            if not pool:
+                return None, None
+            best = min(pool, key=lambda m: (_distance(m.span, cue), m.span.start < cue))
+            return best.entity(), best.span
+        if kind == "text":
+            text = self._text(rule, ctx, cue)
+            return (TextValue(type="text", text=text), None) if text else (None, None)
+        pool = []
+        for span in ctx.quantities:
+            q: NumberValue = span._.quantity
+            if q.type != kind or (rule.unit and q.unit != rule.unit) or q.amount < rule.count_min:
+                continue
+            pool.append(span)
+        if not pool:
+            return None, None
+        best = min(pool, key=lambda s: _distance(s, cue))
+        return best._.quantity, best
+
+    def _text(self, rule: Rule, ctx: Sentence, cue: int) -> str | None:
+        doc = ctx.span.doc
+        if rule.text_from == "quoted":
+            m = _QUOTED.search(ctx.text)
+            return m.group(1).strip() if m else None
+        if rule.text_from == "np" and rule.text_nouns is not None:
+            heads = [t.i for t in ctx.span if rule.text_nouns.search(t.text)]
+            if not heads:
+                return None
+            start = end = min(heads, key=lambda i: abs(i - cue))
+            while start - 1 >= ctx.span.start and _modifier(doc[start - 1]):
+                start -= 1
+            end += 1
+            while end < ctx.span.end and end - start < 12 and doc[end].text not in _CLAUSE_END \
+                    and doc[end].lower_ not in _TEXT_STOP - {"und"} and not _in_timex(ctx, end):
+                end += 1
+            return doc[start:end].text.strip(" ,") or None
+        # the phrase after the cue word, up to the end of its clause
+        i = cue + 1
+        while i < ctx.span.end and (doc[i].is_punct or doc[i].lower_ in {"dass", "sich", "für", "zu"}):
+            i += 1
+        end = i
+        while end < ctx.span.end and end - i < 10 and doc[end].text not in _CLAUSE_END and doc[end].text != ",":
+            end += 1
+        text = doc[i:end].text.strip()
+        return text or None
+
+    def _date(self, ctx: Sentence, cue: int) -> DateValue | None:
+        if not ctx.timexes:
+            return None
+        best = min(ctx.timexes, key=lambda s: _distance(s, cue))
+        t: DateValue = best._.timex
+        return t if t.value else None
+
+    def _modality(self, rule: Rule, ctx: Sentence, doc: Doc) -> tuple[str, Entity | None]:
+        speech_act = rule.relation in ("stance", "request")
+        for modality, pattern in self.modality:
+            m = pattern.search(ctx.text)
+            if not m:
+                continue
+            if modality == "reported":
+                if speech_act and not re.search(r"laut|zufolge|nach angaben", m.group(0), re.IGNORECASE):
+                    continue
+                return "reported", self._source(ctx, m)
+            return modality, None
+        return "asserted", None
+
+    def _source(self, ctx: Sentence, match: re.Match) -> Entity | None:
+        """Who a report is attributed to: the entity nearest the reporting cue."""
+        cue = ctx.token_at(match.start())
+        before = "zufolge" in match.group(0).lower()
+        pool = [m for m in ctx.mentions if (m.span.end <= cue if before else m.span.start > cue) and m.label in ("PER", "ORG", "COUNTRY")]
+        if not pool:
+            return None
+        best = min(pool, key=lambda m: _distance(m.span, cue))
+        return best.entity() if _distance(best.span, cue) <= 8 else None
+
+    def _negative(self, rule: Rule, ctx: Sentence, cue: int) -> bool:
+        if rule.negative_cues is not None and rule.negative_cues.search(ctx.text):
+            return True
+        doc = ctx.span.doc
+        window = doc[max(ctx.span.start, cue - 3) : min(ctx.span.end, cue + 4)].text
+        return bool(self.negation.search(window))
+
+    def _qualifiers(self, rule: Rule, ctx: Sentence) -> dict[str, str]:
+        out = {}
+        for key, spec in rule.qualifiers.items():
+            if isinstance(spec, str):
+                out[key] = spec
+                continue
+            for pattern, value in spec.items():
+                if pattern.search(ctx.text):
+                    out[key] = value
+                    break
+        return out
+
+
+def _modifier(token) -> bool:
+    """A word that belongs to the noun phrase left of its head (adjective, compound part)."""
+    if token.lower_ in _DETERMINERS or token.is_punct:
+        return False
+    return token.text.endswith("-") or token.lower_ in ("und",) or (token.is_lower and token.lower_.endswith(("e", "en", "er", "es")))
+
+
+def _in_timex(ctx: Sentence, i: int) -> bool:
+    return any(s.start <= i < s.end for s in ctx.timexes)
+
+
+def _genitive(m: Mention) -> bool:
+    text = m.span.text
+    return m.label == "COUNTRY" and text.endswith("s") and not text.endswith(("ss", "USA")) and len(text) > 4
+
+
+def _unique(mentions: list[Mention]) -> list[Mention]:
+    seen, out = set(), []
+    for m in mentions:
+        if m.id not in seen:
+            seen.add(m.id)
+            out.append(m)
+    return out
+
+
+def _key(claim: Claim) -> str:
+    """One fact per document: the fields that make two claims the same (spec §6)."""
+    ids = [claim.actor.id, claim.partner.id if claim.partner else ""]
+    if claim.relation in SYMMETRIC:
+        ids.sort()
+    value = claim.value
+    if isinstance(value, Entity):
+        v = value.id
+    elif isinstance(value, NumberValue):
+        v = f"{value.type}:{value.amount}:{value.unit}"
+    elif isinstance(value, TextValue):
+        v = value.text.lower()
+    else:
+        v = ""
+    return "|".join([claim.relation, *ids, v, claim.date.value if claim.date else "", claim.polarity])
+
+
+@Language.factory(
+    "extract_claims",
+    assigns=["doc._.claims"],
+    requires=["doc.ents", "doc.spans"],
+    default_config={"rules": "relations.yaml"},
+)
+def make_claims(nlp: Language, name: str, rules: str) -> ClaimAssembler:
+    return ClaimAssembler(nlp, name, rules=rules)

@@ -1,0 +1,40 @@
+"""Writing results: JSONL and JSON, atomically, byte-for-byte deterministic."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterable
+
+from pydantic import BaseModel
+
+
+def dumps(record: BaseModel | dict) -> str:
+    data = record.model_dump(mode="json", exclude_none=False) if isinstance(record, BaseModel) else record
+    return json.dumps(data, ensure_ascii=False, sort_keys=False, separators=(", ", ": "))
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write via a temporary file and rename, so a reader never sees half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_jsonl(path: Path, records: Iterable[BaseModel | dict]) -> None:
+    write_atomic(path, "".join(dumps(r) + "\n" for r in records))
+
+
+def write_json(path: Path, obj: dict) -> None:
+    write_atomic(path, json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
