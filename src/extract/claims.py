@@ -22,6 +22,7 @@ from .models import SYMMETRIC, Claim, DateValue, Entity, Evidence, NumberValue, 
 _DETERMINERS = {"der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer", "eines"}
 _TEXT_STOP = {"vom", "am", "im", "mit", "zwischen", "sowie", "in", "seit", "bis", "und", "dass", "weil", "da", "wobei", "als"}
 _CLAUSE_END = {".", ";", ":", "!", "?", "(", ")", "–", "—", "\n"}
+_LOCATIVE = {"in", "im", "auf", "am", "bei", "aus"}
 _QUOTED = re.compile(r"[„\"»‚']([^“\"«‘']{2,80})[“\"«‘']")
 
 
@@ -45,7 +46,14 @@ class Rule:
     every_actor: bool = False
     every_partner: bool = False
     needs_value: bool = False
+    per_value: bool = False
+    implicit: bool = False
+    actor_where: bool = False
+    actor_preps: tuple[str, ...] = ()
+    prefer: tuple[str, ...] = ()
+    partner_in_value: bool = False
     count_min: float = 0
+    value_window: int = 0
     negative_cues: re.Pattern | None = None
     qualifiers: dict = field(default_factory=dict)
     confidence: float = 0.5
@@ -67,7 +75,14 @@ class Rule:
             every_actor=cfg.get("every_actor", False),
             every_partner=cfg.get("every_partner", False),
             needs_value=cfg.get("needs_value", False),
+            per_value=cfg.get("per_value", False),
+            implicit=cfg.get("implicit", False),
+            actor_where=cfg.get("actor_where", False),
+            actor_preps=tuple(cfg.get("actor_preps", ())),
+            prefer=tuple(cfg.get("prefer", ())),
+            partner_in_value=cfg.get("partner_in_value", False),
             count_min=cfg.get("count_min", 0),
+            value_window=cfg.get("value_window", 0),
             negative_cues=_rx(cfg.get("negative_cues")),
             qualifiers={k: ({re.compile(p, re.IGNORECASE): v for p, v in spec.items()} if isinstance(spec, dict) else spec)
                         for k, spec in cfg.get("qualifiers", {}).items()},
@@ -77,13 +92,14 @@ class Rule:
 
 @dataclass
 class Mention:
-    span: Span
+    span: Span | None  # None: the document's topic, implied rather than named here
     label: str
     id: str
     prep: str | None  # the preposition right before it, if any
+    text: str = ""
 
     def entity(self) -> Entity:
-        return Entity(id=self.id, type=self.label, text=self.span.text)
+        return Entity(id=self.id, type=self.label, text=self.span.text if self.span is not None else self.text)
 
 
 class Sentence:
@@ -101,6 +117,7 @@ class Sentence:
             self.mentions.append(Mention(ent, ent.label_, ent.kb_id_, prep))
         self.timexes = [s for s in doc.spans.get("timex", []) if s.start >= sent.start and s.end <= sent.end and s._.timex]
         self.quantities = [s for s in doc.spans.get("quantity", []) if s.start >= sent.start and s.end <= sent.end and s._.quantity]
+        self.cues: dict[str, list[tuple[int, str]]] = {}  # value kind → (token, relation) of every cue
 
     def token_at(self, char: int) -> int:
         """Index (in the doc) of the token at a character offset of the sentence text."""
@@ -123,8 +140,36 @@ def _preceding_word(doc: Doc, i: int, prepositions: set[str]) -> str | None:
     return None
 
 
-def _distance(span: Span, cue: int) -> int:
+def _distance(span: Span | None, cue: int) -> int:
+    if span is None:
+        return 10_000
     return 0 if span.start <= cue < span.end else min(abs(span.start - cue), abs(span.end - 1 - cue))
+
+
+def _clauses(sent: Span) -> list[Span]:
+    """A sentence cut at semicolons: each part states its own facts."""
+    cuts = [t.i for t in sent if t.text == ";"]
+    bounds = [sent.start, *[c + 1 for c in cuts], sent.end]
+    return [sent.doc[a:b] for a, b in zip(bounds, bounds[1:]) if b > a]
+
+
+def topic_of(doc: Doc) -> Mention | None:
+    """The state a document is about: the one it names most (first named on a tie).
+
+    Country profiles leave it implicit ("ist Russland größter Handelspartner" — of the
+    country the page is about), so rules that need a second state fall back to it.
+    """
+    counts: dict[str, int] = {}
+    first: dict[str, Span] = {}
+    for ent in doc.ents:
+        if ent.label_ == "COUNTRY" and ent.kb_id_:
+            counts[ent.kb_id_] = counts.get(ent.kb_id_, 0) + 1
+            first.setdefault(ent.kb_id_, ent)
+    if not counts:
+        return None
+    best = max(counts, key=lambda k: (counts[k], -first[k].start))
+    text = next((e.text for e in doc.ents if e.kb_id_ == best and e.text[:1].isupper() and not e.text.endswith("s")), first[best].text)
+    return Mention(None, "COUNTRY", best, None, text)
 
 
 class ClaimAssembler:
@@ -135,20 +180,27 @@ class ClaimAssembler:
         self.modality = [(m, _rx(p)) for m, p in cfg["modality"].items()]
         self.negation = _rx(cfg["negation"])
         self.prepositions = set(cfg["prepositions"])
+        self.date_ignore = {w.lower() for w in cfg.get("date_ignore", [])}
+        self.subject_words = {w.lower() for w in cfg.get("subject_words", [])}
+        self._region: tuple[int, int] | None = None  # token range of the last text value
 
     def __call__(self, doc: Doc) -> Doc:
         found: dict[str, Claim] = {}
+        topic = topic_of(doc)
         quotes = [(s.start_char, s.end_char) for s in doc.spans.get("pull_quote", [])]
         in_quote: dict[str, bool] = {}
-        for sent in doc.sents:
+        for sent in (unit for sent in doc.sents for unit in _clauses(sent)):
             if not sent.text.strip():
                 continue
             ctx = Sentence(sent, self.prepositions)
             if not ctx.mentions:
                 continue
+            for rule in self.rules:
+                for m in rule.cues.finditer(ctx.text):
+                    ctx.cues.setdefault(rule.value, []).append((ctx.token_at(m.start()), rule.relation))
             quoted = any(a <= sent.start_char and sent.end_char <= b + 1 for a, b in quotes)
             for rule in self.rules:
-                for claim in self._apply(rule, ctx, doc):
+                for claim in self._apply(rule, ctx, doc, topic):
                     key = _key(claim)
                     if key in found:
                         old = found[key]
@@ -164,31 +216,11 @@ class ClaimAssembler:
 
     # ------------------------------------------------------------------ one rule
 
-    def _apply(self, rule: Rule, ctx: Sentence, doc: Doc) -> list[Claim]:
+    def _apply(self, rule: Rule, ctx: Sentence, doc: Doc, topic: Mention | None) -> list[Claim]:
         match = rule.cues.search(ctx.text)
         if not match:
             return []
         cue = ctx.token_at(match.start())
-        value, value_span = self._value(rule, ctx, cue)
-        if rule.needs_value and value is None:
-            return []
-        taken = {id(value_span)} if value_span is not None else set()
-
-        if rule.relation == "trade_partner_rank":
-            actors, partners = self._ranked(ctx, taken)
-        else:
-            actors = self._actors(rule, ctx, cue, taken)
-            partners = self._partners(rule, ctx, cue, taken | {id(m.span) for m in actors})
-        if not actors:
-            return []
-        if not rule.every_actor:
-            actors = actors[:1]
-        if rule.partner and not rule.every_partner:
-            partners = partners[:1]
-        if not rule.partner:
-            partners = []
-
-        date = self._date(ctx, cue)
         modality, attributed = self._modality(rule, ctx, doc)
         polarity = "negative" if self._negative(rule, ctx, cue) else "positive"
         qualifiers = self._qualifiers(rule, ctx)
@@ -197,84 +229,146 @@ class ClaimAssembler:
         evidence = [Evidence(start=start, end=end, text=doc.text[start:end])]
 
         claims = []
-        for actor in actors:
-            for partner in partners or [None]:
-                if partner is not None and partner.id == actor.id:
-                    continue
-                if rule.partner and partner is None and rule.relation in SYMMETRIC | {"trade_volume"}:
-                    continue
-                claims.append(
-                    Claim(
-                        claim_id="",
-                        doc_id=doc._.doc_id or "",
-                        relation=rule.relation,
-                        actor=actor.entity(),
-                        partner=partner.entity() if partner else None,
-                        value=value,
-                        date=date,
-                        qualifiers=qualifiers,
-                        modality=modality,
-                        polarity=polarity,
-                        attributed_to=attributed,
-                        evidence=evidence,
-                        confidence=rule.confidence,
+        self._region = None
+        for value, value_span in self._values(rule, ctx, cue):
+            if rule.needs_value and value is None:
+                continue
+            # With one claim per value, the value's own position anchors its arguments.
+            anchor = value_span.start if rule.per_value and value_span is not None else cue
+            taken = {id(value_span)} if value_span is not None else set()
+            named = {m.id for m in ctx.mentions}
+            if rule.implicit and rule.partner and topic is not None and topic.id not in named:
+                # The state the text is about goes unnamed: the named one is its partner,
+                # unless a preposition marks it as the actor (Importe nach Deutschland).
+                marked = [m for m in ctx.mentions if m.prep in rule.actor_preps and m.label in rule.actor
+                          and id(m.span) not in taken]
+                if marked:
+                    actors, partners = self._rank(rule, marked, anchor)[:1], [topic]
+                else:
+                    actors = [topic]
+                    partners = self._partners(rule, ctx, anchor, taken, self._region)
+            elif rule.relation == "trade_partner_rank":
+                actors, partners = self._ranked(ctx, taken)
+            else:
+                actors = self._actors(rule, ctx, anchor, taken)
+                partners = self._partners(rule, ctx, anchor, taken | {id(m.span) for m in actors}, self._region)
+            if rule.implicit and topic is not None:
+                ids = {m.id for m in actors} | {m.id for m in partners}
+                if not actors and topic.id not in ids:
+                    actors = [topic]
+                elif rule.partner and not partners and topic.id not in ids:
+                    partners = [topic]
+            if not actors:
+                continue
+            if not rule.every_actor:
+                actors = actors[:1]
+            partners = partners if rule.every_partner else partners[:1]
+            if not rule.partner:
+                partners = []
+            date = self._date(ctx, anchor)
+            for actor in actors:
+                for partner in partners or [None]:
+                    if partner is not None and partner.id == actor.id:
+                        continue
+                    if rule.partner and partner is None and (rule.relation in SYMMETRIC or rule.implicit):
+                        continue
+                    claims.append(
+                        Claim(
+                            claim_id="",
+                            doc_id=doc._.doc_id or "",
+                            relation=rule.relation,
+                            actor=actor.entity(),
+                            partner=partner.entity() if partner else None,
+                            value=value,
+                            date=date,
+                            qualifiers=qualifiers,
+                            modality=modality,
+                            polarity=polarity,
+                            attributed_to=attributed,
+                            evidence=evidence,
+                            confidence=rule.confidence,
+                        )
                     )
-                )
         return claims
 
     # ------------------------------------------------------------------ arguments
 
+    def _rank(self, rule: Rule, mentions: list[Mention], cue: int) -> list[Mention]:
+        """Preferred labels first (a meeting is between persons where named), then nearest."""
+        order = {label: i for i, label in enumerate(rule.prefer)}
+        return sorted(mentions, key=lambda m: (order.get(m.label, len(order)), _distance(m.span, cue)))
+
     def _actors(self, rule: Rule, ctx: Sentence, cue: int, taken: set[int]) -> list[Mention]:
         pool = [m for m in ctx.mentions if m.label in rule.actor and id(m.span) not in taken]
+        if rule.actor_where:
+            # the state where a group lives: "in Kasachstan", "Kasachstans Bevölkerung";
+            # a bare demonym (Russen, Ukrainer) names the group, not the place
+            where = [m for m in pool if (m.prep in ("in", "nach") or _genitive(m)) and _distance(m.span, cue) <= 10]
+            return _unique(sorted(where, key=lambda m: (m.span.start > cue, _distance(m.span, cue))))
+        marked = [m for m in pool if m.prep in rule.actor_preps]
+        if marked:
+            return _unique(self._rank(rule, marked, cue))
         free = [m for m in pool if m.prep is None or m.prep not in self.prepositions]
         if not free and rule.value == "none":
             free = pool
-        return _unique(sorted(free, key=lambda m: _distance(m.span, cue)) if not rule.every_actor else free)
+        return _unique(self._rank(rule, free, cue) if not rule.every_actor else free)
 
-    def _partners(self, rule: Rule, ctx: Sentence, cue: int, taken: set[int]) -> list[Mention]:
+    def _partners(self, rule: Rule, ctx: Sentence, cue: int, taken: set[int], region=None) -> list[Mention]:
         if not rule.partner:
             return []
         pool = [m for m in ctx.mentions if m.label in rule.partner and id(m.span) not in taken]
+        if rule.partner_in_value:
+            # what a position is about is named inside its object, or after gegen/gegenüber
+            pool = [m for m in pool if (region and region[0] <= m.span.start < region[1] and m.prep not in _LOCATIVE)
+                    or m.prep in rule.partner_preps]
         marked = [m for m in pool if m.prep in rule.partner_preps]
         rest = [m for m in pool if m not in marked]
-        ordered = sorted(marked, key=lambda m: _distance(m.span, cue)) + sorted(rest, key=lambda m: _distance(m.span, cue))
-        return _unique(ordered)
+        return _unique(self._rank(rule, marked, cue) + self._rank(rule, rest, cue))
 
     def _ranked(self, ctx: Sentence, taken: set[int]) -> tuple[list[Mention], list[Mention]]:
         """``X ist (für Y | Ys) größter Handelspartner``: Y ranks X; X is the partner."""
         states = [m for m in ctx.mentions if m.label == "COUNTRY" and id(m.span) not in taken]
         rankers = [m for m in states if m.prep in ("für", "von") or _genitive(m)]
         ranked = [m for m in states if m not in rankers and m.prep in (None, "mit")]
-        if not rankers:
-            rankers = [m for m in states if m.prep is None]
-            ranked = [m for m in states if m.prep == "mit"] or [m for m in states if m not in rankers]
         return _unique(rankers), _unique(ranked)
 
-    def _value(self, rule: Rule, ctx: Sentence, cue: int):
+    def _values(self, rule: Rule, ctx: Sentence, cue: int) -> list[tuple]:
+        """The value(s) a cue takes: the nearest one, or with ``per_value`` each in turn."""
         kind = rule.value
         if kind == "none":
-            return None, None
+            return [(None, None)]
         if kind == "entity":
             pool = [m for m in ctx.mentions if m.label in rule.value_types]
             if rule.value_preps:
-                pool = [m for m in pool if m.prep in rule.value_preps] or []
+                pool = [m for m in pool if m.prep in rule.value_preps]
             if not pool:
-                return None, None
+                return [(None, None)]
             best = min(pool, key=lambda m: (_distance(m.span, cue), m.span.start < cue))
-            return best.entity(), best.span
+            after = [m for m in pool if m.span.start in (best.span.end, best.span.end + 1)]
+            if best.span[-1].text.count("-") and after:
+                best = after[0]  # "der NATO-Initiative Partnership for Peace": the initiative itself
+            return [(best.entity(), best.span)]
         if kind == "text":
             text = self._text(rule, ctx, cue)
-            return (TextValue(type="text", text=text), None) if text else (None, None)
-        pool = []
-        for span in ctx.quantities:
-            q: NumberValue = span._.quantity
-            if q.type != kind or (rule.unit and q.unit != rule.unit) or q.amount < rule.count_min:
-                continue
-            pool.append(span)
+            return [(TextValue(type="text", text=text), None) if text else (None, None)]
+        pool = [
+            span for span in ctx.quantities
+            if span._.quantity.type == kind and not (rule.unit and span._.quantity.unit != rule.unit)
+            and span._.quantity.amount >= rule.count_min
+        ]
+        if rule.value_window:
+            pool = [span for span in pool if _distance(span, cue) <= rule.value_window]
         if not pool:
-            return None, None
+            return [(None, None)]
+        if rule.per_value:
+            # a value nearer another relation's cue of the same kind belongs to that one
+            rivals = [c for c in ctx.cues.get(kind, ()) if c[1] != rule.relation]
+            own = [c for c in ctx.cues.get(kind, ()) if c[1] == rule.relation] or [(cue, rule.relation)]
+            pool = [span for span in pool
+                    if min(_distance(span, c) for c, _ in own) <= min((_distance(span, c) for c, _ in rivals), default=10_000)]
+            return [(span._.quantity, span) for span in pool]
         best = min(pool, key=lambda s: _distance(s, cue))
-        return best._.quantity, best
+        return [(best._.quantity, best)]
 
     def _text(self, rule: Rule, ctx: Sentence, cue: int) -> str | None:
         doc = ctx.span.doc
@@ -293,20 +387,35 @@ class ClaimAssembler:
                     and doc[end].lower_ not in _TEXT_STOP - {"und"} and not _in_timex(ctx, end):
                 end += 1
             return doc[start:end].text.strip(" ,") or None
-        # the phrase after the cue word, up to the end of its clause
+        # the phrase after the cue word, up to the end of its clause ...
         i = cue + 1
         while i < ctx.span.end and (doc[i].is_punct or doc[i].lower_ in {"dass", "sich", "für", "zu"}):
             i += 1
         end = i
         while end < ctx.span.end and end - i < 10 and doc[end].text not in _CLAUSE_END and doc[end].text != ",":
             end += 1
-        text = doc[i:end].text.strip()
-        return text or None
+        words = [t for t in doc[i:end] if not t.is_punct]
+        if len(words) >= 2 and not all(t.is_lower for t in words[:2]):
+            self._region = (i, end)
+            return doc[i:end].text.strip()
+        # ... or, where the verb closes its clause (dass sein Land die Sanktionen befolgen
+        # werde), the phrase before it, back to the clause's start
+        start = cue
+        while start - 1 >= ctx.span.start and cue - start < 12 and doc[start - 1].text not in _CLAUSE_END | {","} \
+                and doc[start - 1].lower_ not in {"dass", "ob", "weil", "und"}:
+            start -= 1
+        head = [t for t in doc[start:cue]]
+        while head and (head[0].lower_ in self.subject_words or head[0].ent_type_ or head[0].is_punct):
+            head = head[1:]
+        text = doc[head[0].i:cue].text.strip() if head else ""
+        self._region = (head[0].i, cue) if text else (i, end)
+        return text or (doc[i:end].text.strip() or None)
 
     def _date(self, ctx: Sentence, cue: int) -> DateValue | None:
-        if not ctx.timexes:
+        pool = [s for s in ctx.timexes if s.text.lower() not in self.date_ignore]
+        if not pool:
             return None
-        best = min(ctx.timexes, key=lambda s: _distance(s, cue))
+        best = min(pool, key=lambda s: _distance(s, cue))
         t: DateValue = best._.timex
         return t if t.value else None
 
