@@ -65,7 +65,7 @@ def build() -> list[dict]:
                 "demonyms": o.get("d", []),
                 "capitals": o.get("c", []),
                 "seats": o.get("s", []),
-                "historical": bool(o.get("hist")) or i not in current and i != "XKX",
+                "historical": bool(o.get("hist")) or i not in current,
             }
         )
     return records

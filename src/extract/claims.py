@@ -52,6 +52,9 @@ class Rule:
     actor_preps: tuple[str, ...] = ()
     prefer: tuple[str, ...] = ()
     partner_in_value: bool = False
+    speech: bool = False
+    infinitive: re.Pattern | None = None
+    not_objects: re.Pattern | None = None
     count_min: float = 0
     value_window: int = 0
     negative_cues: re.Pattern | None = None
@@ -81,6 +84,9 @@ class Rule:
             actor_preps=tuple(cfg.get("actor_preps", ())),
             prefer=tuple(cfg.get("prefer", ())),
             partner_in_value=cfg.get("partner_in_value", False),
+            speech=cfg.get("speech", False),
+            infinitive=_rx(cfg.get("infinitive")),
+            not_objects=_rx(cfg.get("not_objects")),
             count_min=cfg.get("count_min", 0),
             value_window=cfg.get("value_window", 0),
             negative_cues=_rx(cfg.get("negative_cues")),
@@ -183,6 +189,7 @@ class ClaimAssembler:
         self.date_ignore = {w.lower() for w in cfg.get("date_ignore", [])}
         self.subject_words = {w.lower() for w in cfg.get("subject_words", [])}
         self._region: tuple[int, int] | None = None  # token range of the last text value
+        self.object_end = _rx(cfg.get("object_end"))
 
     def __call__(self, doc: Doc) -> Doc:
         found: dict[str, Claim] = {}
@@ -217,6 +224,8 @@ class ClaimAssembler:
     # ------------------------------------------------------------------ one rule
 
     def _apply(self, rule: Rule, ctx: Sentence, doc: Doc, topic: Mention | None) -> list[Claim]:
+        if rule.speech:
+            return self._speech(rule, ctx, doc)
         match = rule.cues.search(ctx.text)
         if not match:
             return []
@@ -290,6 +299,107 @@ class ClaimAssembler:
                         )
                     )
         return claims
+
+
+    # ------------------------------------------------------------------ speech acts
+
+    def _speech(self, rule: Rule, ctx: Sentence, doc: Doc) -> list[Claim]:
+        """Stances and requests: every cue in the clause is its own act of speaking.
+
+        Each cue gets the segment of the clause it stands in (cut at subordinate
+        clauses); its speaker is the nearest mention before it there, or, in a
+        verb-second clause (Im Oktober forderte Astana Kiew auf), right after it; its
+        object is the phrase it governs; each state the object names is a claim.
+        """
+        claims = []
+        reported, attributed, attribution = None, None, (0, 0)
+        for name, pattern in self.modality:
+            m = pattern.search(ctx.text) if name == "reported" else None
+            if m and re.search(r"laut|zufolge|nach angaben", m.group(0), re.IGNORECASE):
+                reported, attributed = "reported", self._source(ctx, m)
+                cue_at = ctx.token_at(m.start())
+                src = [x for x in ctx.mentions if attributed and x.id == attributed.id]
+                attribution = (min([cue_at] + [x.span.start for x in src]), max([cue_at + 1] + [x.span.end for x in src]))
+        possible = dict(self.modality).get("possible")
+        seen_spans: set[tuple[int, int]] = set()
+        spans_done: list[int] = []  # where earlier cues of the clause ended
+        for match in rule.cues.finditer(ctx.text):
+            first, last = ctx.token_at(match.start()), ctx.token_at(max(match.end() - 1, match.start()))
+            if (first, last) in seen_spans:
+                continue
+            seen_spans.add((first, last))
+            seg_start, seg_end = _segment(ctx.span, first)
+            candidates = [m for m in ctx.mentions if m.label in rule.actor and m.prep is None
+                          and not attribution[0] <= m.span.start < attribution[1]]
+            opener = ctx.span.doc[seg_start].lower_ if seg_start < ctx.span.end else ""
+            speaker = None
+            if opener in _SUBORDINATORS:  # "dass Nursultan … nicht anerkenne": the clause's subject comes first
+                inside = [m for m in candidates if seg_start <= m.span.start < first]
+                speaker = inside[0] if inside else None
+            if speaker is None:
+                before = [m for m in candidates if seg_start <= m.span.start and m.span.end <= first]
+                after = [m for m in candidates if first < m.span.start < seg_end and m.span.start <= last + 3]
+                if before:
+                    speaker = self._rank(rule, before, first)[0]
+                elif after:  # verb-second: the subject follows the verb
+                    speaker = self._rank(rule, after, first)[0]
+                else:  # the main clause's subject, or the antecedent of a relative pronoun
+                    earlier = [m for m in candidates if m.span.end <= first]
+                    pronoun = any(t.lower_ in ("er", "sie") for t in ctx.span.doc[seg_start:first])
+                    persons = [m for m in earlier if m.label == "PER"]
+                    if pronoun and persons:  # "nachdem er … seine Unterstützung geäußert hatte"
+                        earlier = persons
+                    speaker = max(earlier, key=lambda m: m.span.start) if earlier else None
+            agent = _agent(ctx, first, seg_end, rule.actor) if ctx.span.doc[first].text[:1].isupper() else None
+            if agent is not None:  # a nominal act: "die Anerkennung der Volksrepubliken durch Moskau"
+                speaker, seg_end = agent, agent.span.start
+            if speaker is None:
+                continue
+            infinitive = rule.relation == "request" or bool(rule.infinitive and rule.infinitive.search(match.group(0)))
+            prior = [c for c in spans_done if c < first]
+            obj = _object(ctx, first, last, max([seg_start] + prior), seg_end, speaker, infinitive, self.object_end)
+            spans_done.append(last + 1)
+            if obj is None:
+                continue
+            o_start, o_end = obj
+            text = doc[o_start:o_end].text.strip(" ,")
+            if not text or (rule.not_objects is not None and rule.not_objects.search(text)):
+                continue
+            negative = bool(rule.negative_cues and rule.negative_cues.search(match.group(0))) or bool(
+                self.negation.search(doc[max(seg_start, first - 3) : min(seg_end, last + 3)].text))
+            if infinitive:
+                # the addressee (request) or the accused (vorwerfen) stands between speaker and content
+                lo = min(first, speaker.span.end if speaker.span is not None else first)
+                addressees = [m for m in ctx.mentions if m.label in rule.partner and m is not speaker
+                              and lo <= m.span.start < o_start and not attribution[0] <= m.span.start < attribution[1]]
+                partners = addressees[-1:] if rule.relation != "request" else addressees[:1]
+                if not partners and any(t.lower_ in ("ihm", "ihn") for t in ctx.span.doc[lo:o_start]):
+                    persons = [m for m in ctx.mentions if m.label == "PER" and m.span.end <= first and m is not speaker]
+                    partners = persons[-1:]  # "die ihm vorwerfen, …": the man named before
+            else:
+                partners = [m for m in ctx.mentions if m.label in rule.partner and o_start <= m.span.start < o_end
+                            and m.prep not in _LOCATIVE and m.id != speaker.id]
+                partners += [m for m in ctx.mentions if m.prep in rule.partner_preps and seg_start <= m.span.start < seg_end
+                             and m not in partners and m.id != speaker.id]
+            date = self._date(ctx, first)
+            qualifiers = self._qualifiers(rule, ctx)
+            segment_text = ctx.span.doc[seg_start:seg_end].text
+            modality = reported or ("possible" if possible is not None and possible.search(segment_text) else "asserted")
+            for partner in _unique(partners) or [None]:
+                claims.append(Claim(
+                    claim_id="", doc_id=doc._.doc_id or "", relation=rule.relation,
+                    actor=speaker.entity(), partner=partner.entity() if partner else None,
+                    value=TextValue(type="text", text=text), date=date, qualifiers=qualifiers,
+                    modality=modality, polarity="negative" if negative else "positive",
+                    attributed_to=attributed if modality == "reported" else None,
+                    evidence=[self._evidence(ctx, doc)], confidence=rule.confidence,
+                ))
+        return claims
+
+    def _evidence(self, ctx: Sentence, doc: Doc) -> Evidence:
+        start = ctx.span.start_char + (len(ctx.text) - len(ctx.text.lstrip()))
+        end = ctx.span.end_char - (len(ctx.text) - len(ctx.text.rstrip()))
+        return Evidence(start=start, end=end, text=doc.text[start:end])
 
     # ------------------------------------------------------------------ arguments
 
@@ -460,6 +570,97 @@ class ClaimAssembler:
                     out[key] = value
                     break
         return out
+
+
+
+_SUBORDINATORS = {"dass", "weil", "wobei", "ohne", "nachdem", "obwohl", "da", "damit", "sodass", "indem", "während", "wenn", "falls"}
+_RELATIVES = {"der", "die", "das", "dem", "den", "deren", "dessen", "welche", "welcher", "welches"}
+_OBJECT_SKIP = {"bezüglich", "hinsichtlich", "betreffend", "zwar", "aber", "dennoch", "jedoch", "auch", "doch", "deshalb", "daher", "ferner", "offen", "klar",
+                "nicht", "nie", "niemals", "kein", "keine", "unmissverständlich", "ausdrücklich", "wiederholt", "erneut",
+                "sich", "für", "sei", "seine", "ihre", "sein", "ihr", "ebenfalls", "bereits", "stets", "immer", "noch"}
+
+
+def _segment(sent: Span, i: int) -> tuple[int, int]:
+    """The stretch of the clause around token ``i`` up to the nearest subordinate-clause
+    boundaries (a comma before dass/weil/…, a relative pronoun, a dash, a colon)."""
+    doc = sent.doc
+
+    def boundary(j: int) -> bool:
+        t = doc[j]
+        if t.text in {";", ":", "–", "—", "(", ")"}:
+            return True
+        return t.text == "," and j + 1 < sent.end and doc[j + 1].lower_ in _SUBORDINATORS | _RELATIVES | {"als", "so"}
+
+    start = i
+    while start > sent.start and not boundary(start - 1):
+        start -= 1
+    end = i + 1
+    while end < sent.end and not boundary(end):
+        end += 1
+    return start, end
+
+
+def _agent(ctx: Sentence, cue: int, seg_end: int, labels: tuple[str, ...]) -> Mention | None:
+    """The agent of a nominalised act, marked by "durch" after it in the same segment."""
+    for m in ctx.mentions:
+        if cue < m.span.start < seg_end and m.prep == "durch" and m.label in labels:
+            return m
+    return None
+
+
+def _verbish(token) -> bool:
+    """A finite verb without a tagger: lower case, and its lemma an infinitive."""
+    return token.is_lower and token.lemma_ != token.lower_ and token.lemma_.endswith(("en", "ern", "eln"))
+
+
+def _object(ctx: Sentence, first: int, last: int, seg_start: int, seg_end: int, speaker: Mention,
+            infinitive: bool, end_words: re.Pattern | None = None) -> tuple[int, int] | None:
+    """What a position is about, as a token range.
+
+    A separable verb holds its object inside (erkannte das UN-Recht an); after a verb in
+    second place the object follows it (favorisierte das Prinzip …); a verb at the end of
+    its clause has it before (dass Nursultan Taiwan … nicht anerkenne); a request's
+    content is the zu-infinitive after it (forderte Kiew auf, den Botschafter … zu ersetzen).
+    """
+    doc = ctx.span.doc
+
+    def trim(a: int, b: int) -> tuple[int, int] | None:
+        if a == seg_start and a < b and doc[a].lower_ in _RELATIVES:
+            a += 1  # the relative pronoun opening the clause is its subject, not its object
+        while a < b and (doc[a].is_punct or doc[a].lower_ in _OBJECT_SKIP or doc[a].is_space):
+            a += 1
+        while b > a and (doc[b - 1].is_punct or doc[b - 1].lower_ in _OBJECT_SKIP | {"hat", "haben", "werde", "wird", "habe", "und", "oder"}
+                         or doc[b - 1].is_space):
+            b -= 1
+        return (a, b) if b > a else None
+
+    if infinitive:
+        j = last + 1
+        while j < ctx.span.end and doc[j].text != ",":
+            j += 1
+        k = j + 1
+        while k < ctx.span.end and k - j < 20 and doc[k].text not in {".", ";"}:
+            if doc[k].lower_ == "zu" and k + 1 < ctx.span.end:
+                return trim(j + 1, k + 2)
+            k += 1
+        return trim(last + 1, min(seg_end, last + 12))
+    if last > first + 1:  # separable verb or "lehnte … ab": the object sits inside
+        inner = trim(first + 1, last)
+        if inner:
+            return inner
+    after = trim(last + 1, seg_end)
+    if after and (not doc[after[0]].is_lower or doc[after[0]].lower_ in _RELATIVES | {"ein", "eine", "einen", "solche"}):
+        # German noun phrases start with an article or a capitalised noun; the phrase ends
+        # where a coordinated verb or a verb of utterance takes over
+        a, b = after[0], min(after[1], after[0] + 14)
+        for k in range(a + 1, b):
+            if (doc[k].lower_ in {"und", "oder", "aber"} and k + 1 < b and _verbish(doc[k + 1])) or \
+                    (end_words is not None and end_words.match(doc[k:b].text)):
+                b = k
+                break
+        return trim(a, b)
+    before_start = speaker.span.end if speaker.span is not None and seg_start <= speaker.span.start < first else seg_start
+    return trim(before_start, first)
 
 
 def _modifier(token) -> bool:
