@@ -19,6 +19,7 @@ from . import extensions  # noqa: F401
 from .lexicon import load_data
 from .models import SYMMETRIC, Claim, DateValue, Entity, Evidence, NumberValue, TextValue
 
+_POSSESSIVES = {"sein", "seine", "seinem", "seinen", "seiner", "seines", "ihr", "ihre", "ihrem", "ihren", "ihrer", "ihres", "dessen", "deren", "unser", "unsere", "unserem", "unseren"}
 _DETERMINERS = {"der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer", "eines"}
 _TEXT_STOP = {"vom", "am", "im", "mit", "zwischen", "sowie", "in", "seit", "bis", "und", "dass", "weil", "da", "wobei", "als"}
 _CLAUSE_END = {".", ";", ":", "!", "?", "(", ")", "–", "—", "\n"}
@@ -54,6 +55,7 @@ class Rule:
     partner_in_value: bool = False
     speech: bool = False
     infinitive: re.Pattern | None = None
+    skip_if: re.Pattern | None = None
     not_objects: re.Pattern | None = None
     count_min: float = 0
     value_window: int = 0
@@ -86,6 +88,7 @@ class Rule:
             partner_in_value=cfg.get("partner_in_value", False),
             speech=cfg.get("speech", False),
             infinitive=_rx(cfg.get("infinitive")),
+            skip_if=_rx(cfg.get("skip_if")),
             not_objects=_rx(cfg.get("not_objects")),
             count_min=cfg.get("count_min", 0),
             value_window=cfg.get("value_window", 0),
@@ -135,14 +138,31 @@ class Sentence:
 
 
 def _preceding_word(doc: Doc, i: int, prepositions: set[str]) -> str | None:
-    """The preposition governing position ``i``: right before it, or before its article."""
-    j = i - 1
-    while j >= 0 and doc[j].lower_ in _DETERMINERS | {"seinem", "seinen", "seiner", "ihrem", "ihren", "ihrer", "dessen"}:
-        j -= 1
-    while j >= 0 and doc[j].is_lower and doc[j].lower_ not in prepositions and j > i - 4 and not doc[j].is_punct:
-        j -= 1  # adjectives between preposition and noun: "mit der Russischen Föderation"
-    if j >= 0 and doc[j].lower_ in prepositions:
-        return doc[j].lower_
+    """The preposition governing the noun phrase a mention at ``i`` heads or ends.
+
+    Passes back over articles, possessives, adjectives, other mentions and a role noun
+    ("mit seinem ukrainischen Amtskollegen Volodymyr Selenskyj" → mit), stopping at
+    punctuation or anything verb-like.
+    """
+    j, nouns = i - 1, 0
+    while j >= 0 and i - j <= 6:
+        t = doc[j]
+        low = t.lower_
+        if low in prepositions:
+            return low
+        if t.is_punct or t.is_space or t.like_num or _verbish(t):
+            return None
+        if low in _DETERMINERS or low in _POSSESSIVES or t.ent_type_:
+            j -= 1
+            continue
+        if t.is_lower and low.endswith(("e", "en", "er", "es", "em")):
+            j -= 1  # an adjective
+            continue
+        if t.is_title and nouns == 0 and not t.ent_type_:
+            nouns += 1  # one role noun (Präsidenten, Amtskollegen, Hauptstadt)
+            j -= 1
+            continue
+        return None
     return None
 
 
@@ -154,9 +174,30 @@ def _distance(span: Span | None, cue: int) -> int:
 
 def _clauses(sent: Span) -> list[Span]:
     """A sentence cut at semicolons: each part states its own facts."""
-    cuts = [t.i for t in sent if t.text == ";"]
+    cuts = [t.i for t in sent if t.text == ";" or (t.text == ":" and t.i + 1 < sent.end and sent.doc[t.i + 1].is_title)]
     bounds = [sent.start, *[c + 1 for c in cuts], sent.end]
     return [sent.doc[a:b] for a, b in zip(bounds, bounds[1:]) if b > a]
+
+
+def _state_of(m: Mention) -> str | None:
+    """The state a mention stands for or lies in (Astana → KAZ, St. Petersburg → RUS)."""
+    if m.label == "COUNTRY":
+        return m.id
+    if m.label == "LOC":
+        ids = m.span._.ids if m.span is not None and m.span.has_extension("ids") else None
+        for i in ids or ():
+            if re.fullmatch(r"[A-Z]{3}", i):
+                return i
+        return _place_states().get(m.id)
+    return None
+
+
+def _place_states() -> dict[str, str]:
+    return _PLACES if _PLACES else _PLACES.update(
+        {r["id"]: r["country"] for r in load_data("places.jsonl") if r.get("country")}) or _PLACES
+
+
+_PLACES: dict[str, str] = {}
 
 
 def topic_of(doc: Doc) -> Mention | None:
@@ -189,7 +230,12 @@ class ClaimAssembler:
         self.date_ignore = {w.lower() for w in cfg.get("date_ignore", [])}
         self.subject_words = {w.lower() for w in cfg.get("subject_words", [])}
         self._region: tuple[int, int] | None = None  # token range of the last text value
+        self._place: str | None = None  # the city a visit went to
         self.object_end = _rx(cfg.get("object_end"))
+        events = cfg["relations"]["hosts_event"]
+        self.event_nouns = re.compile(events["event_nouns"])
+        self.institutional = re.compile(events["institutional"])
+        self.venue_cues = _rx(events.get("venue_cues"))
 
     def __call__(self, doc: Doc) -> Doc:
         found: dict[str, Claim] = {}
@@ -224,21 +270,25 @@ class ClaimAssembler:
     # ------------------------------------------------------------------ one rule
 
     def _apply(self, rule: Rule, ctx: Sentence, doc: Doc, topic: Mention | None) -> list[Claim]:
+        if rule.skip_if is not None and rule.skip_if.search(ctx.text):
+            return []
         if rule.speech:
             return self._speech(rule, ctx, doc)
+        if rule.relation == "hosts_event":
+            return self._events(rule, ctx, doc)
         match = rule.cues.search(ctx.text)
         if not match:
             return []
         cue = ctx.token_at(match.start())
         modality, attributed = self._modality(rule, ctx, doc)
         polarity = "negative" if self._negative(rule, ctx, cue) else "positive"
-        qualifiers = self._qualifiers(rule, ctx)
         start = ctx.span.start_char + (len(ctx.text) - len(ctx.text.lstrip()))
         end = ctx.span.end_char - (len(ctx.text) - len(ctx.text.rstrip()))
         evidence = [Evidence(start=start, end=end, text=doc.text[start:end])]
 
         claims = []
         self._region = None
+        self._place = None
         for value, value_span in self._values(rule, ctx, cue):
             if rule.needs_value and value is None:
                 continue
@@ -275,6 +325,9 @@ class ClaimAssembler:
             if not rule.partner:
                 partners = []
             date = self._date(ctx, anchor)
+            qualifiers = self._qualifiers(rule, ctx)
+            if self._place and rule.relation == "visit":
+                qualifiers["place"] = self._place
             for actor in actors:
                 for partner in partners or [None]:
                     if partner is not None and partner.id == actor.id:
@@ -401,6 +454,57 @@ class ClaimAssembler:
         end = ctx.span.end_char - (len(ctx.text) - len(ctx.text.rstrip()))
         return Evidence(start=start, end=end, text=doc.text[start:end])
 
+    # ------------------------------------------------------------------ events
+
+    def _events(self, rule: Rule, ctx: Sentence, doc: Doc) -> list[Claim]:
+        """Hosted events: an event noun, and a host named by a host cue's subject
+        (Gastgeber, richtete … aus, moderierte) or by the place the event is in
+        (fand in der kasachischen Hauptstadt statt, ein Forum in Kasachstan)."""
+        host_cue = rule.cues.search(ctx.text)
+        venue_cue = self.venue_cues.search(ctx.text) if self.venue_cues else None
+        modality = "asserted"
+        for name in ("planned", "intended"):
+            if dict(self.modality)[name].search(ctx.text):
+                modality = name
+                break
+        claims = []
+        covered = -1  # an event noun inside the last event's phrase is part of its name
+        for head in ctx.span:
+            if not self.event_nouns.search(head.lower_) or head.is_lower or head.i < covered:
+                continue
+            a, b = _event_phrase(ctx, head.i)
+            covered = b
+            hosts: list[tuple[str, str, str | None]] = []  # (id, label, place)
+            if host_cue:
+                cue = ctx.token_at(host_cue.start())
+                subjects = [m for m in ctx.mentions if m.prep is None and m.label in rule.actor + ("LOC",)
+                            and m.span.end <= max(cue, head.i) and abs(m.span.start - min(cue, head.i)) <= 12]
+                subjects = subjects or [m for m in ctx.mentions if m.prep is None and m.label in rule.actor + ("LOC",)
+                                        and cue < m.span.start <= cue + 3]
+                if subjects:
+                    host = min(subjects, key=lambda m: _distance(m.span, cue))
+                    state = host.id if host.label != "LOC" else _state_of(host)
+                    if state:
+                        hosts.append((state, "ORG" if host.label == "ORG" else "COUNTRY", host.id if host.label == "LOC" else None))
+            venues = [m for m in ctx.mentions if m.prep in ("in", "im") and _state_of(m)
+                      and (head.i < m.span.start <= b + 2 or (venue_cue and m.span.end <= head.i))]
+            if venues and (host_cue or venue_cue or self.institutional.search(head.lower_)):
+                v = min(venues, key=lambda m: _distance(m.span, head.i))
+                hosts.append((_state_of(v), "COUNTRY", v.id if v.label == "LOC" else None))
+            if not hosts:
+                continue
+            text = doc[a:b].text.strip(" ,")
+            date = self._date(ctx, head.i)
+            for host_id, label, place in {h[0]: h for h in hosts}.values():
+                qualifiers = {"place": place} if place else {}
+                claims.append(Claim(
+                    claim_id="", doc_id=doc._.doc_id or "", relation="hosts_event",
+                    actor=Entity(id=host_id, type=label, text=next((m.span.text for m in ctx.mentions if m.id == host_id), host_id)),
+                    value=TextValue(type="text", text=text), date=date, qualifiers=qualifiers, modality=modality,
+                    evidence=[self._evidence(ctx, doc)], confidence=rule.confidence,
+                ))
+        return claims
+
     # ------------------------------------------------------------------ arguments
 
     def _rank(self, rule: Rule, mentions: list[Mention], cue: int) -> list[Mention]:
@@ -448,12 +552,16 @@ class ClaimAssembler:
         if kind == "none":
             return [(None, None)]
         if kind == "entity":
-            pool = [m for m in ctx.mentions if m.label in rule.value_types]
+            pool = [m for m in ctx.mentions if m.label in rule.value_types
+                    or (rule.value_types == ("COUNTRY",) and m.label == "LOC" and _state_of(m))]
             if rule.value_preps:
-                pool = [m for m in pool if m.prep in rule.value_preps]
+                pool = [m for m in pool if m.prep in rule.value_preps or m.label == "LOC"]
             if not pool:
                 return [(None, None)]
             best = min(pool, key=lambda m: (_distance(m.span, cue), m.span.start < cue))
+            if best.label == "LOC":  # a city visited stands for its state; the city is the place
+                self._place = best.id
+                return [(Entity(id=_state_of(best), type="COUNTRY", text=best.span.text), best.span)]
             after = [m for m in pool if m.span.start in (best.span.end, best.span.end + 1)]
             if best.span[-1].text.count("-") and after:
                 best = after[0]  # "der NATO-Initiative Partnership for Peace": the initiative itself
@@ -607,6 +715,28 @@ def _agent(ctx: Sentence, cue: int, seg_end: int, labels: tuple[str, ...]) -> Me
             return m
     return None
 
+
+
+def _event_phrase(ctx: Sentence, head: int) -> tuple[int, int]:
+    """An event as written: a name-like adjective or ordinal before its noun, and a quoted
+    name or a complement (über …, zur …, zwischen …) after it, never the place."""
+    doc = ctx.span.doc
+    a = head
+    if a - 1 >= ctx.span.start and (doc[a - 1].is_title and doc[a - 1].lower_.endswith(("en", "e", "er"))
+                                    or re.fullmatch(r"\d+\.", doc[a - 1].text)):
+        a -= 1
+    b = head + 1
+    if b < ctx.span.end and doc[b].text in "„\"»":
+        close = next((k for k in range(b + 1, min(ctx.span.end, b + 8)) if doc[k].text in "“\"«"), None)
+        if close:
+            return a, close + 1
+    if b < ctx.span.end and doc[b].lower_ in {"über", "zur", "zum", "zu", "zwischen", "für", "gegen"}:
+        stops = {"in", "im", "statt", "unter"} | ({"und"} if doc[b].lower_ != "zwischen" else set())
+        k = b + 1
+        while k < ctx.span.end and k - b < 8 and not doc[k].is_punct and doc[k].lower_ not in stops:
+            k += 1
+        b = k
+    return a, b
 
 def _verbish(token) -> bool:
     """A finite verb without a tagger: lower case, and its lemma an infinitive."""
