@@ -296,6 +296,18 @@ class ClaimAssembler:
             anchor = value_span.start if rule.per_value and value_span is not None else cue
             taken = {id(value_span)} if value_span is not None else set()
             named = {m.id for m in ctx.mentions}
+            sides = _between(ctx, cue) if rule.relation in SYMMETRIC and rule.partner else None
+            if sides:
+                date = self._date(ctx, anchor)
+                for a in sides[0]:
+                    for b in sides[1]:
+                        if a.id != b.id:
+                            claims.append(Claim(
+                                claim_id="", doc_id=doc._.doc_id or "", relation=rule.relation, actor=a.entity(),
+                                partner=b.entity(), value=value, date=date, qualifiers=self._qualifiers(rule, ctx),
+                                modality=modality, polarity=polarity, attributed_to=attributed, evidence=evidence,
+                                confidence=rule.confidence))
+                continue
             if rule.implicit and rule.partner and topic is not None and topic.id not in named:
                 # The state the text is about goes unnamed: the named one is its partner,
                 # unless a preposition marks it as the actor (Importe nach Deutschland).
@@ -310,6 +322,8 @@ class ClaimAssembler:
                 actors, partners = self._ranked(ctx, taken)
             else:
                 actors = self._actors(rule, ctx, anchor, taken)
+                if not rule.every_actor:
+                    actors = actors[:1]
                 partners = self._partners(rule, ctx, anchor, taken | {id(m.span) for m in actors}, self._region)
             if rule.implicit and topic is not None:
                 ids = {m.id for m in actors} | {m.id for m in partners}
@@ -522,6 +536,13 @@ class ClaimAssembler:
         marked = [m for m in pool if m.prep in rule.actor_preps]
         if marked:
             return _unique(self._rank(rule, marked, cue))
+        if rule.prefer[:1] == ("PER",) and not any(m.label == "PER" for m in pool):
+            doc = ctx.span.doc
+            near = doc[max(ctx.span.start, cue - 3) : min(ctx.span.end, cue + 3)]
+            if any(t.lower_ in ("er", "sie") for t in near):  # "Dort traf er …": the last person named
+                earlier = [e for e in doc.ents if e.label_ == "PER" and e.end <= ctx.span.start and e.kb_id_]
+                if earlier:
+                    pool = [Mention(earlier[-1], "PER", earlier[-1].kb_id_, None)] + pool
         free = [m for m in pool if m.prep is None or m.prep not in self.prepositions]
         if not free and rule.value == "none":
             free = pool
@@ -537,6 +558,9 @@ class ClaimAssembler:
                     or m.prep in rule.partner_preps]
         marked = [m for m in pool if m.prep in rule.partner_preps]
         rest = [m for m in pool if m not in marked]
+        if rule.prefer:  # a named person outranks a marked state: "Gespräche … mit Minister X"
+            order = {label: i for i, label in enumerate(rule.prefer)}
+            return _unique(sorted(pool, key=lambda m: (order.get(m.label, len(order)), m not in marked, _distance(m.span, cue))))
         return _unique(self._rank(rule, marked, cue) + self._rank(rule, rest, cue))
 
     def _ranked(self, ctx: Sentence, taken: set[int]) -> tuple[list[Mention], list[Mention]]:
@@ -737,6 +761,40 @@ def _event_phrase(ctx: Sentence, head: int) -> tuple[int, int]:
             k += 1
         b = k
     return a, b
+
+
+def _between(ctx: Sentence, cue: int) -> tuple[list[Mention], list[Mention]] | None:
+    """The two sides of "zwischen A (, B …) und C": states or persons on each side.
+
+    An organisation that stands for a listed group (E3+3 (Großbritannien, …)) gives way
+    to its listed members.
+    """
+    doc = ctx.span.doc
+    z = next((t.i for t in ctx.span if t.lower_ == "zwischen" and t.i >= cue - 1), None)
+    if z is None:
+        return None
+    end = next((t.i for t in doc[z:ctx.span.end] if t.text in {".", ";", ","} and not _in_parens(doc, z, t.i)), ctx.span.end)
+    ands = [t.i for t in doc[z:end] if t.lower_ == "und" and not _in_parens(doc, z, t.i)]
+    if not ands:
+        return None
+    cut = ands[-1]
+
+    def side(a: int, b: int) -> list[Mention]:
+        ms = [m for m in ctx.mentions if a <= m.span.start < b and m.label in ("COUNTRY", "PER", "ORG")]
+        if any(m.label != "ORG" for m in ms):
+            ms = [m for m in ms if m.label != "ORG"]
+        return _unique(ms)
+
+    left, right = side(z, cut), side(cut, end)
+    return (left, right) if left and right else None
+
+
+def _in_parens(doc: Doc, a: int, i: int) -> bool:
+    depth = 0
+    for t in doc[a:i]:
+        depth += t.text == "("
+        depth -= t.text == ")"
+    return depth > 0
 
 def _verbish(token) -> bool:
     """A finite verb without a tagger: lower case, and its lemma an infinitive."""

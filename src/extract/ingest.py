@@ -386,17 +386,38 @@ def find_pull_quotes(text: str, containment: float = 0.8, min_words: int = 8) ->
     """Sentences that repeat a longer sentence elsewhere in the text (pull quotes).
 
     A pull quote is laid out in a box and often shortened or reordered, so it is found by
-    how much of its vocabulary (prefix-matched, for inflection) a longer sentence holds.
+    how much of its vocabulary (prefix-matched, for inflection) a longer sentence holds:
+    a word ``w`` is held where a word of the other sentence starts with ``w[:6]``.
+
+    That test is set membership: the other sentence's word prefixes of length 1 to 6
+    hold ``w[:6]``. An index from prefixes to sentences gives the candidates: a sentence
+    missing every one of a quote's ``m`` rarest prefixes (``m`` the fewest misses that
+    already fail ``containment``) cannot hold enough of it, so only sentences sharing
+    one of those are compared, not all pairs.
     """
     sentences = [(m.start(), m.end(), _words(m.group())) for m in _SENT_SPLIT.finditer(text)]
     sentences = [s for s in sentences if len(s[2]) >= min_words]
+    held = [frozenset(w[:k] for w in words for k in range(1, 7)) for _, _, words in sentences]
+    index: dict[str, list[int]] = {}
+    for i, prefixes in enumerate(held):
+        for p in prefixes:
+            index.setdefault(p, []).append(i)
     quotes = []
-    for start, end, words in sentences:
-        for ostart, oend, other in sentences:
-            if ostart == start or len(other) <= len(words):
+    for i, (start, end, words) in enumerate(sentences):
+        n = len(words)
+        keys = [w[:6] for w in words]
+        misses = 1
+        while misses <= n and (n - misses) / n >= containment:
+            misses += 1
+        if misses > n:  # not even one hit needed: every longer sentence qualifies
+            candidates = range(len(sentences))
+        else:
+            rare = sorted(keys, key=lambda k: len(index[k]))[:misses]
+            candidates = sorted({j for k in rare for j in index[k]})
+        for j in candidates:
+            if j == i or len(sentences[j][2]) <= n:
                 continue
-            hits = sum(1 for w in words if any(o.startswith(w[:6]) for o in other))
-            if hits / len(words) >= containment:
+            if sum(1 for k in keys if k in held[j]) / n >= containment:
                 quotes.append((start, end))
                 break
     return quotes
