@@ -56,6 +56,8 @@ class Rule:
     speech: bool = False
     infinitive: re.Pattern | None = None
     skip_if: re.Pattern | None = None
+    date_roles: tuple[str, ...] = ()
+    free_preps: tuple[str, ...] = ()
     not_objects: re.Pattern | None = None
     count_min: float = 0
     value_window: int = 0
@@ -89,6 +91,8 @@ class Rule:
             speech=cfg.get("speech", False),
             infinitive=_rx(cfg.get("infinitive")),
             skip_if=_rx(cfg.get("skip_if")),
+            date_roles=tuple(cfg.get("date_roles", ())),
+            free_preps=tuple(cfg.get("free_preps", ())),
             not_objects=_rx(cfg.get("not_objects")),
             count_min=cfg.get("count_min", 0),
             value_window=cfg.get("value_window", 0),
@@ -263,6 +267,15 @@ class ClaimAssembler:
                     else:
                         found[key] = claim
                         in_quote[key] = quoted
+        # The same fact stated once with its date and once without is one claim.
+        dated = {_key(c.model_copy(update={"date": None})): k for k, c in found.items() if c.date is not None}
+        for k, c in list(found.items()):
+            other = dated.get(k) if c.date is None else None
+            if other is not None and other in found:
+                kept = found[other]
+                found[other] = kept.model_copy(update={"evidence": kept.evidence + [e for e in c.evidence if e not in kept.evidence]})
+                in_quote[other] = in_quote[other] and in_quote[k]
+                del found[k]
         # A fact found only in a pull quote is left to the body text that states it.
         doc._.claims = [c for k, c in found.items() if not in_quote[k]]
         return doc
@@ -292,9 +305,16 @@ class ClaimAssembler:
         for value, value_span in self._values(rule, ctx, cue):
             if rule.needs_value and value is None:
                 continue
+            if isinstance(value, Entity) and value_span is not None:
+                # "dem Netzwerk deutscher Partnerschulen PASCH": deutscher modifies the organisation
+                taken_mods = {id(m.span) for m in ctx.mentions
+                              if value_span.start - 4 <= m.span.end <= value_span.start and m.span.text[:1].islower()
+                              and not any(_verbish(t) or t.is_punct for t in ctx.span.doc[m.span.end:value_span.start])}
+            else:
+                taken_mods = set()
             # With one claim per value, the value's own position anchors its arguments.
             anchor = value_span.start if rule.per_value and value_span is not None else cue
-            taken = {id(value_span)} if value_span is not None else set()
+            taken = ({id(value_span)} if value_span is not None else set()) | taken_mods
             named = {m.id for m in ctx.mentions}
             sides = _between(ctx, cue) if rule.relation in SYMMETRIC and rule.partner else None
             if sides:
@@ -333,12 +353,16 @@ class ClaimAssembler:
                     partners = [topic]
             if not actors:
                 continue
+            if attributed is not None and len(actors) > 1:  # the source is not the one acting
+                actors = [m for m in actors if m.id != attributed.id]
             if not rule.every_actor:
                 actors = actors[:1]
             partners = partners if rule.every_partner else partners[:1]
             if not rule.partner:
                 partners = []
             date = self._date(ctx, anchor)
+            if date is not None and rule.date_roles and date.role not in rule.date_roles:
+                date = None  # a membership dates from when it began, not from any date nearby
             qualifiers = self._qualifiers(rule, ctx)
             if self._place and rule.relation == "visit":
                 qualifiers["place"] = self._place
@@ -543,7 +567,10 @@ class ClaimAssembler:
                 earlier = [e for e in doc.ents if e.label_ == "PER" and e.end <= ctx.span.start and e.kb_id_]
                 if earlier:
                     pool = [Mention(earlier[-1], "PER", earlier[-1].kb_id_, None)] + pool
-        free = [m for m in pool if m.prep is None or m.prep not in self.prepositions]
+        free = [m for m in pool if (m.prep is None or m.prep not in self.prepositions or m.prep in rule.free_preps)
+                and not _attached_genitive(m)]
+        if rule.every_actor and rule.prefer[:1] == ("PER",) and any(m.label == "PER" for m in free):
+            free = [m for m in free if m.label == "PER"]  # the persons listed, not their states
         if not free and rule.value == "none":
             free = pool
         return _unique(self._rank(rule, free, cue) if not rule.every_actor else free)
@@ -795,6 +822,14 @@ def _in_parens(doc: Doc, a: int, i: int) -> bool:
         depth += t.text == "("
         depth -= t.text == ")"
     return depth > 0
+
+def _attached_genitive(m: Mention) -> bool:
+    """A genitive right after a noun belongs to that noun (ein Verbündeter Moskaus)."""
+    if m.span is None or not _genitive(m) or m.span.start == 0:
+        return False
+    prev = m.span.doc[m.span.start - 1]
+    return prev.is_title and not prev.ent_type_ and not prev.is_sent_start
+
 
 def _verbish(token) -> bool:
     """A finite verb without a tagger: lower case, and its lemma an infinitive."""

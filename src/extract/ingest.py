@@ -251,22 +251,27 @@ def is_boilerplate(line: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _lexicon():
-    """German word forms known to spaCy's lookup lemmatiser, to test de-hyphenation."""
-    try:
-        from spacy.lookups import load_lookups
+def _lexicon() -> tuple[frozenset[str] | None, frozenset[str]]:
+    """German word forms known to spaCy's lookup lemmatiser, to test de-hyphenation.
 
-        table = load_lookups("de", ["lemma_lookup"]).get_table("lemma_lookup")
+    The table's data is read as a plain dict, as ``spacy.lookups.load_lookups`` reads
+    it, without building a ``Lookups`` table (hashing every key into the string store
+    costs seconds; only membership is needed here).
+    """
+    try:
+        from spacy.util import load_language_data, registry
+
+        table = load_language_data(registry.lookups.get("de")["lemma_lookup"])
     except Exception:  # the lookups package is optional for cleaning
         return None, frozenset()
-    return table, frozenset(v.lower() for v in table.values())
+    return frozenset(table), frozenset(v.lower() for v in table.values())
 
 
 def _known(word: str) -> bool:
-    table, lemmas = _lexicon()
-    if table is None:
+    forms, lemmas = _lexicon()
+    if forms is None:
         return False
-    return any(w in table for w in (word, word.lower(), word.capitalize())) or word.lower() in lemmas
+    return any(w in forms for w in (word, word.lower(), word.capitalize())) or word.lower() in lemmas
 
 
 def _join_hyphenated(head: str, tail: str) -> str:
@@ -472,9 +477,13 @@ def header_date(line: str) -> date | None:
     return None
 
 
-def read_metadata(source: Source) -> dict:
-    """Title, publisher, author, date and url, read from the text; a sidecar overrides."""
-    cleaned = clean(source.text).text
+def read_metadata(source: Source, cleaned: str | None = None) -> dict:
+    """Title, publisher, author, date and url, read from the text; a sidecar overrides.
+
+    ``cleaned`` is ``clean(source.text).text`` where the caller has it already.
+    """
+    if cleaned is None:
+        cleaned = clean(source.text).text
     lines = [ln.strip() for ln in cleaned.splitlines()]
     head = [ln for ln in lines if ln][:12]
     found: dict = {"title": None, "publisher": None, "author": None, "date": None, "url": None}

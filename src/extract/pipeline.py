@@ -9,7 +9,10 @@ import logging
 import sys
 from dataclasses import dataclass
 
+import numpy
 import spacy
+from spacy.attrs import SENT_START
+from spacy.errors import Errors
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -33,31 +36,51 @@ def sentence_boundaries(doc: Doc) -> Doc:
     so a break always ends a sentence. Abbreviations (Mrd., St., ca.) are single tokens
     in spaCy's German tokenizer and never end one.
     """
+    starts = []
+    prev2 = prev = prev_ws = ""
     for i, token in enumerate(doc):
+        text = token.text
         if i == 0:
-            token.is_sent_start = True
-            continue
-        prev = doc[i - 1]
-        if token.is_space:
-            token.is_sent_start = False  # whitespace belongs to the sentence before it
-        elif "\n" in prev.text or "\n" in prev.whitespace_:
-            token.is_sent_start = True
-        elif prev.text in _SENT_END and token.text not in _CLOSERS and not token.is_punct:
-            token.is_sent_start = True
-        elif prev.text in _CLOSERS and i >= 2 and doc[i - 2].text in _SENT_END and not token.is_punct:
-            token.is_sent_start = True
+            start = True
+        elif token.is_space:
+            start = False  # whitespace belongs to the sentence before it
+        elif "\n" in prev or "\n" in prev_ws:
+            start = True
+        elif prev in _SENT_END and text not in _CLOSERS and not token.is_punct:
+            start = True
+        elif prev in _CLOSERS and i >= 2 and prev2 in _SENT_END and not token.is_punct:
+            start = True
         else:
-            token.is_sent_start = False
+            start = False
+        starts.append(1 if start else -1)
+        prev2, prev, prev_ws = prev, text, token.whitespace_
+    _set_sent_starts(doc, starts)
     return doc
 
 
 @Language.component("extract_paragraphs", assigns=["token.is_sent_start"])
 def paragraph_boundaries(doc: Doc) -> Doc:
     """With a trained parser, only line breaks are forced; the parser finds the rest."""
-    for i, token in enumerate(doc):
-        if i and ("\n" in doc[i - 1].text or "\n" in doc[i - 1].whitespace_):
-            token.is_sent_start = True
+    breaks = [i for i, t in enumerate(doc) if "\n" in t.text or "\n" in t.whitespace_]
+    breaks = [i + 1 for i in breaks if i + 1 < len(doc)]
+    if breaks:
+        starts = doc.to_array(SENT_START).astype(numpy.int64)  # -1 stays -1
+        starts[breaks] = 1
+        _set_sent_starts(doc, starts)
     return doc
+
+
+def _set_sent_starts(doc: Doc, starts) -> None:
+    """Write every token's sentence start at once (1 start, -1 not, 0 unknown).
+
+    Setting ``token.is_sent_start`` one token at a time checks the whole Doc for a
+    parse on every call, which is quadratic in the document's length.
+    """
+    if not len(doc):
+        return
+    if doc.has_annotation("DEP"):
+        raise ValueError(Errors.E043)  # what the token setter raises: a parse fixes the sentences
+    doc.from_array([SENT_START], numpy.asarray(starts, dtype=numpy.int64).astype(numpy.uint64))
 
 
 @dataclass(frozen=True)

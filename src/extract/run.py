@@ -45,8 +45,8 @@ def to_original(claim: Claim, cleaned: Cleaned, source: Source) -> Claim:
 
 
 def process(nlp, source: Source) -> tuple[DocumentRecord, list[Claim]]:
-    meta = read_metadata(source)
     cleaned = clean(source.text)
+    meta = read_metadata(source, cleaned.text)
     doc = nlp.make_doc(cleaned.text)
     doc._.doc_id = source.doc_id
     doc._.ref_date = reference_date(meta)
