@@ -257,7 +257,7 @@ class ClaimAssembler:
                     ctx.cues.setdefault(rule.value, []).append((ctx.token_at(m.start()), rule.relation))
             quoted = any(a <= sent.start_char and sent.end_char <= b + 1 for a, b in quotes)
             for rule in self.rules:
-                for claim in self._apply(rule, ctx, doc, topic):
+                for claim in self._apply(rule, ctx, doc, topic, found):
                     key = _key(claim)
                     if key in found:
                         old = found[key]
@@ -282,7 +282,7 @@ class ClaimAssembler:
 
     # ------------------------------------------------------------------ one rule
 
-    def _apply(self, rule: Rule, ctx: Sentence, doc: Doc, topic: Mention | None) -> list[Claim]:
+    def _apply(self, rule: Rule, ctx: Sentence, doc: Doc, topic: Mention | None, found_so_far: dict) -> list[Claim]:
         if rule.skip_if is not None and rule.skip_if.search(ctx.text):
             return []
         if rule.speech:
@@ -342,7 +342,9 @@ class ClaimAssembler:
                 actors, partners = self._ranked(ctx, taken)
             else:
                 actors = self._actors(rule, ctx, anchor, taken)
-                if not rule.every_actor:
+                if rule.every_actor:
+                    actors = _unique(actors + self._group(ctx, cue, found_so_far, value))
+                else:
                     actors = actors[:1]
                 partners = self._partners(rule, ctx, anchor, taken | {id(m.span) for m in actors}, self._region)
             if rule.implicit and topic is not None:
@@ -544,6 +546,30 @@ class ClaimAssembler:
         return claims
 
     # ------------------------------------------------------------------ arguments
+
+    def _group(self, ctx: Sentence, cue: int, found: dict, value) -> list[Mention]:
+        """States a group word stands for: "Beide" (the last two states named), "alle anderen
+        EAWU-Staaten" (the states this document already made members of the EAWU)."""
+        doc = ctx.span.doc
+        words = {t.lower_ for t in doc[max(ctx.span.start, cue - 4) : cue]}
+        out: list[Mention] = []
+        if words & {"beide", "beiden"}:
+            states: list[str] = []
+            for e in reversed([e for e in doc.ents if e.label_ == "COUNTRY" and e.end <= ctx.span.start and e.kb_id_]):
+                if e.kb_id_ not in states:
+                    states.append(e.kb_id_)
+                if len(states) == 2:
+                    break
+            first = {e.kb_id_: e for e in doc.ents if e.label_ == "COUNTRY"}
+            out += [Mention(first[i], "COUNTRY", i, None) for i in states if len(states) == 2]
+        for m in ctx.mentions:
+            if m.label == "ORG" and re.search(r"-(staaten|mitglieder|länder|partner)\w*$", m.span.text, re.I):
+                before = {t.lower_ for t in doc[max(ctx.span.start, m.span.start - 2) : m.span.start]}
+                if "alle" in before:
+                    members = [c.actor for c in found.values() if c.relation == "member_of"
+                               and isinstance(c.value, Entity) and c.value.id == m.id]
+                    out += [Mention(None, "COUNTRY", a.id, None, a.text) for a in members]
+        return out
 
     def _rank(self, rule: Rule, mentions: list[Mention], cue: int) -> list[Mention]:
         """Preferred labels first (a meeting is between persons where named), then nearest."""
