@@ -23,6 +23,7 @@ _POSSESSIVES = {"sein", "seine", "seinem", "seinen", "seiner", "seines", "ihr", 
 _DETERMINERS = {"der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer", "eines"}
 _TEXT_STOP = {"vom", "am", "im", "mit", "zwischen", "sowie", "in", "seit", "bis", "und", "dass", "weil", "da", "wobei", "als"}
 _CLAUSE_END = {".", ";", ":", "!", "?", "(", ")", "–", "—", "\n"}
+_NUMERIC = {"money", "percent", "quantity", "count", "rank"}
 _LOCATIVE = {"in", "im", "auf", "am", "bei", "aus"}
 _QUOTED = re.compile(r"[„\"»‚']([^“\"«‘']{2,80})[“\"«‘']")
 
@@ -362,13 +363,17 @@ class ClaimAssembler:
             partners = partners if rule.every_partner else partners[:1]
             if not rule.partner:
                 partners = []
-            date = self._date(ctx, anchor)
-            if date is not None and rule.date_roles and date.role not in rule.date_roles:
-                date = None  # a membership dates from when it began, not from any date nearby
+            date = self._date(ctx, anchor, numeric=rule.value in _NUMERIC)
             qualifiers = self._qualifiers(rule, ctx)
             if self._place and rule.relation == "visit":
                 qualifiers["place"] = self._place
             for actor in actors:
+                if rule.every_actor and actor.span is not None and len(actors) > 1:
+                    # coordinated members may sit in another (relative) clause than the date
+                    date = self._date(ctx, anchor, numeric=rule.value in _NUMERIC,
+                                      segment=_segment(ctx.span, actor.span.start, clauses_only=True))
+                if date is not None and rule.date_roles and date.role not in rule.date_roles:
+                    date = None  # a membership dates from when it began, not from any date nearby
                 for partner in partners or [None]:
                     if partner is not None and partner.id == actor.id:
                         continue
@@ -706,8 +711,22 @@ class ClaimAssembler:
         self._region = (head[0].i, cue) if text else (i, end)
         return text or (doc[i:end].text.strip() or None)
 
-    def _date(self, ctx: Sentence, cue: int) -> DateValue | None:
+    def _date(self, ctx: Sentence, cue: int, numeric: bool = False, segment: tuple[int, int] | None = None) -> DateValue | None:
+        """The claim's own time: the nearest date in its clause (its segment, where given),
+        never one inside a parenthesis that does not hold the cue; a figure "Stand …"
+        takes its as-of date; a clause without any falls back to its sentence."""
+        doc = ctx.span.doc
         pool = [s for s in ctx.timexes if s.text.lower() not in self.date_ignore]
+        if not pool:
+            sent = ctx.span.sent if ctx.span.start < len(doc) else None
+            pool = [s for s in doc.spans.get("timex", []) if sent is not None and sent.start <= s.start and s.end <= sent.end
+                    and s._.timex and s.text.lower() not in self.date_ignore]
+        if segment is not None:
+            pool = [s for s in pool if segment[0] <= s.start < segment[1]]
+        # a date in brackets belongs to what the brackets follow: the figure right before them
+        pool = [s for s in pool if (p := _parens(doc, s.start)) is None or p == _parens(doc, cue) or 0 <= p - cue <= 6]
+        if numeric and any(s._.timex.role == "as_of" for s in pool):
+            pool = [s for s in pool if s._.timex.role == "as_of"]
         if not pool:
             return None
         best = min(pool, key=lambda s: _distance(s, cue))
@@ -765,14 +784,15 @@ _OBJECT_SKIP = {"bezüglich", "hinsichtlich", "betreffend", "zwar", "aber", "den
                 "sich", "für", "sei", "seine", "ihre", "sein", "ihr", "ebenfalls", "bereits", "stets", "immer", "noch"}
 
 
-def _segment(sent: Span, i: int) -> tuple[int, int]:
+def _segment(sent: Span, i: int, clauses_only: bool = False) -> tuple[int, int]:
     """The stretch of the clause around token ``i`` up to the nearest subordinate-clause
-    boundaries (a comma before dass/weil/…, a relative pronoun, a dash, a colon)."""
+    boundaries (a comma before dass/weil/…, a relative pronoun; unless ``clauses_only``,
+    also a dash, a colon or a bracket)."""
     doc = sent.doc
 
     def boundary(j: int) -> bool:
         t = doc[j]
-        if t.text in {";", ":", "–", "—", "(", ")"}:
+        if t.text in ({";"} if clauses_only else {";", ":", "–", "—", "(", ")"}):
             return True
         return t.text == "," and j + 1 < sent.end and doc[j + 1].lower_ in _SUBORDINATORS | _RELATIVES | {"als", "so"}
 
@@ -840,6 +860,22 @@ def _between(ctx: Sentence, cue: int) -> tuple[list[Mention], list[Mention]] | N
 
     left, right = side(z, cut), side(cut, end)
     return (left, right) if left and right else None
+
+
+def _parens(doc: Doc, i: int, reach: int = 40) -> int | None:
+    """Where the parenthesis enclosing token ``i`` opens, if it stands inside one."""
+    depth = 0
+    for j in range(i - 1, max(-1, i - reach), -1):
+        if doc[j].text == ")":
+            depth += 1
+        elif doc[j].text == "(":
+            if depth == 0:
+                close = next((k for k in range(i, min(len(doc), i + reach)) if doc[k].text in {")", "(", "\n"}), None)
+                return j if close is not None and doc[close].text == ")" else None
+            depth -= 1
+        elif "\n" in doc[j].text:
+            break
+    return None
 
 
 def _in_parens(doc: Doc, a: int, i: int) -> bool:
