@@ -237,6 +237,9 @@ class ClaimAssembler:
         self._region: tuple[int, int] | None = None  # token range of the last text value
         self._place: str | None = None  # the city a visit went to
         self.object_end = _rx(cfg.get("object_end"))
+        self.presence = {k: re.compile(v) for k, v in cfg["relations"]["military_presence"]["nouns"].items()}
+        self.number_words = set(cfg.get("number_words", []))
+        self.anaphoric = _rx(cfg.get("anaphoric", [r"\bhierfür\b"]))
         events = cfg["relations"]["hosts_event"]
         self.event_nouns = re.compile(events["event_nouns"])
         self.institutional = re.compile(events["institutional"])
@@ -251,13 +254,15 @@ class ClaimAssembler:
             if not sent.text.strip():
                 continue
             ctx = Sentence(sent, self.prepositions)
-            if not ctx.mentions:
+            # a clause that names no one speaks only through an anaphoric "hierfür"
+            rules = self.rules if ctx.mentions else [r for r in self.rules if r.relation == "agreement"]
+            if not ctx.mentions and not self.anaphoric.search(ctx.text):
                 continue
-            for rule in self.rules:
+            for rule in rules:
                 for m in rule.cues.finditer(ctx.text):
                     ctx.cues.setdefault(rule.value, []).append((ctx.token_at(m.start()), rule.relation))
             quoted = any(a <= sent.start_char and sent.end_char <= b + 1 for a, b in quotes)
-            for rule in self.rules:
+            for rule in rules:
                 for claim in self._apply(rule, ctx, doc, topic, found):
                     key = _key(claim)
                     if key in found:
@@ -290,6 +295,10 @@ class ClaimAssembler:
             return self._speech(rule, ctx, doc)
         if rule.relation == "hosts_event":
             return self._events(rule, ctx, doc)
+        if rule.relation == "military_presence":
+            return self._presence(rule, ctx, doc)
+        if rule.relation == "agreement":
+            return self._agreements(rule, ctx, doc, found_so_far, topic)
         match = rule.cues.search(ctx.text)
         if not match:
             return []
@@ -548,6 +557,115 @@ class ClaimAssembler:
                     value=TextValue(type="text", text=text), date=date, qualifiers=qualifiers, modality=modality,
                     evidence=[self._evidence(ctx, doc)], confidence=rule.confidence,
                 ))
+        return claims
+
+    # ------------------------------------------------------------------ military presence
+
+    def _presence(self, rule: Rule, ctx: Sentence, doc: Doc) -> list[Claim]:
+        """Troops or facilities of one state in another: "rund 900 russische Soldaten
+        stationiert", "mietet Russland in Kasachstan den Weltraumbahnhof Baikonur",
+        "US-Truppen in Afghanistan". The owner is the troops' adjective or the clause's
+        subject, the host the state "in"/"nach" which they are."""
+        cfg = self.presence
+        verb = rule.cues.search(ctx.text)
+        modality, attributed = self._modality(rule, ctx, doc)
+        claims = []
+        covered = -1
+        for head in ctx.span:
+            if head.i < covered:
+                continue
+            troops = cfg["troops"].search(head.lower_) and not head.is_lower
+            facility = cfg["facilities"].search(head.lower_) and not head.is_lower
+            if not (troops or facility):
+                continue
+            hosts = [m for m in ctx.mentions if m.prep in ("in", "im", "nach") and _state_of(m)]
+            near_host = [m for m in hosts if head.i < m.span.start <= head.i + 3]
+            if not hosts or not (verb or near_host):
+                continue
+            host = (near_host or sorted(hosts, key=lambda m: _distance(m.span, head.i)))[0]
+            owner = None
+            if troops:  # russische Soldaten, US-Truppen, kasachischer Friedenstruppen
+                owner = next((m for m in ctx.mentions if m.span.start <= head.i < m.span.end or
+                              (m.span.end == head.i and m.span.text[:1].islower())), None)
+            if owner is None and verb is not None:
+                cue = ctx.token_at(verb.start())
+                subjects = [m for m in ctx.mentions if m.prep is None and m.label in rule.actor and m is not host
+                            and not m.span.text[:1].islower() and abs(m.span.start - cue) <= 8]
+                owner = min(subjects, key=lambda m: _distance(m.span, cue)) if subjects else None
+            if owner is None or _state_of(host) == (owner.id if owner.label != "LOC" else _state_of(owner)):
+                continue
+            value = None
+            if troops:
+                counts = [q for q in ctx.quantities if q._.quantity.type == "count" and 0 < head.i - q.end + 1 <= 3]
+                value = counts[-1]._.quantity if counts else None
+            else:
+                a, b = head.i, head.i + 1
+                while a - 1 >= ctx.span.start and (doc[a - 1].like_num or doc[a - 1].lower_ in self.number_words
+                                                    or (doc[a - 1].is_lower and doc[a - 1].lower_.endswith(("e", "en", "er", "es")))
+                                                    and doc[a - 1].lower_ not in _DETERMINERS):
+                    a -= 1
+                while b < ctx.span.end and doc[b].is_title and not doc[b].is_punct:
+                    b += 1
+                covered = b
+                value = TextValue(type="text", text=doc[a:b].text)
+            owner_entity = owner.entity() if owner.label != "LOC" else Entity(id=_state_of(owner), type="COUNTRY", text=owner.span.text)
+            claims.append(Claim(
+                claim_id="", doc_id=doc._.doc_id or "", relation="military_presence", actor=owner_entity,
+                partner=Entity(id=_state_of(host), type="COUNTRY", text=host.span.text), value=value,
+                date=self._date(ctx, head.i), modality=modality, attributed_to=attributed,
+                evidence=[self._evidence(ctx, doc)], confidence=rule.confidence,
+            ))
+        return claims
+
+    # ------------------------------------------------------------------ agreements
+
+    def _previous_states(self, ctx: Sentence) -> list[Mention]:
+        """The states the sentence before this one names, for an anaphoric "hierfür"."""
+        doc = ctx.span.doc
+        sent = doc[ctx.span.start].sent
+        if sent.start == 0:
+            return []
+        prev = doc[sent.start - 1].sent
+        out: list[Mention] = []
+        for e in prev.ents:
+            if e.label_ == "COUNTRY" and e.kb_id_ and e.kb_id_ not in {m.id for m in out}:
+                out.append(Mention(e, "COUNTRY", e.kb_id_, None))
+        return out[:2]
+
+    def _agreements(self, rule: Rule, ctx: Sentence, doc: Doc, found: dict, topic: Mention | None) -> list[Claim]:
+        """Every agreement noun of a clause with a cue is an agreement: its name as
+        written, its own date, and the parties the clause names (signatories where named)."""
+        if not rule.cues.search(ctx.text):
+            return []
+        claims = []
+        covered = -1
+        for head in ctx.span:
+            if head.i < covered or head.is_lower or not rule.text_nouns.search(head.lower_):
+                continue
+            a, b = _noun_phrase(ctx, head.i)
+            covered = b
+            text = doc[a:b].text.strip(" ,„“\"")
+            if b - a == 1:  # "das Abkommen": the agreement named before
+                earlier = [c.value.text for c in found.values() if c.relation == "agreement"
+                           and isinstance(c.value, TextValue) and c.value.text.lower().endswith(head.lower_)]
+                text = earlier[-1] if earlier else text
+            pool = [m for m in ctx.mentions if m.label in rule.actor and not a <= m.span.start < b
+                    and m.prep not in ("von", "vom", "aus", "am", "auf")]
+            parties = _unique([m for m in pool if m.label != "PER"] or pool)
+            if not parties and self.anaphoric.search(ctx.text):
+                parties = self._previous_states(ctx)  # "Die Grundlage hierfür bildet der Vertrag …"
+            if not parties:
+                continue
+            parties = self._rank(rule, parties, head.i)
+            if len(parties) == 1 and parties[0].label == "COUNTRY" and topic is not None and topic.id != parties[0].id:
+                parties.append(topic)
+            actor, partner = parties[0], (parties[1] if len(parties) > 1 else None)
+            claims.append(Claim(
+                claim_id="", doc_id=doc._.doc_id or "", relation="agreement", actor=actor.entity(),
+                partner=partner.entity() if partner else None, value=TextValue(type="text", text=text),
+                date=self._date(ctx, head.i), qualifiers=self._qualifiers(rule, ctx),
+                modality=self._modality(rule, ctx, doc)[0], evidence=[self._evidence(ctx, doc)], confidence=rule.confidence,
+            ))
         return claims
 
     # ------------------------------------------------------------------ arguments
@@ -893,9 +1011,31 @@ def _attached_genitive(m: Mention) -> bool:
     return prev.is_title and not prev.ent_type_ and not prev.is_sent_start
 
 
+
+def _noun_phrase(ctx: Sentence, head: int) -> tuple[int, int]:
+    """A named thing as written: its modifiers (erweitertes Partnerschafts- und …) and its
+    complement (über Freundschaft, Zusammenarbeit …) up to a date, a purpose or a verb."""
+    doc = ctx.span.doc
+    a = head
+    while a - 1 >= ctx.span.start and _modifier(doc[a - 1]):
+        a -= 1
+    b = head + 1
+    if b < ctx.span.end and doc[b].text in "„\"»":
+        close = next((k for k in range(b + 1, min(ctx.span.end, b + 10)) if doc[k].text in "“\"«"), None)
+        if close:
+            return a, close + 1
+    if b < ctx.span.end and doc[b].lower_ in {"über", "von", "zwischen", "zu", "für", "gegen"}:
+        while b < ctx.span.end and b - head < 12 and doc[b].text not in _CLAUSE_END | {"“", "\""} \
+                and doc[b].lower_ not in {"vom", "am", "im", "mit", "sowie", "in", "seit", "bis", "zur", "zum", "ist", "sind",
+                                          "wurde", "wurden", "dass", "das", "die", "der"} - ({"die", "der", "das"} if b == head + 2 else set()) \
+                and not _in_timex(ctx, b) and not _verbish(doc[b]):
+            b += 1
+    return a, b
+
 def _verbish(token) -> bool:
     """A finite verb without a tagger: lower case, and its lemma an infinitive."""
-    return token.is_lower and token.lemma_ != token.lower_ and token.lemma_.endswith(("en", "ern", "eln"))
+    return (token.is_lower and token.lemma_ != token.lower_ and token.lemma_.endswith(("en", "ern", "eln"))
+            and token.lower_ not in _DETERMINERS)
 
 
 def _object(ctx: Sentence, first: int, last: int, seg_start: int, seg_end: int, speaker: Mention,
@@ -949,10 +1089,14 @@ def _object(ctx: Sentence, first: int, last: int, seg_start: int, seg_end: int, 
 
 
 def _modifier(token) -> bool:
-    """A word that belongs to the noun phrase left of its head (adjective, compound part)."""
+    """A word that belongs to the noun phrase left of its head (adjective, compound part),
+    not a participle that tells what happened to it (die am … unterzeichnete Vereinbarung)."""
     if token.lower_ in _DETERMINERS or token.is_punct:
         return False
-    return token.text.endswith("-") or token.lower_ in ("und",) or (token.is_lower and token.lower_.endswith(("e", "en", "er", "es")))
+    if token.text.endswith("-") or token.lower_ == "und":
+        return True
+    return token.is_lower and token.lower_.endswith(("e", "en", "er", "es")) and not (
+        _verbish(token) and token.lower_.endswith(("te", "ten", "tete")) and not token.lower_.startswith("er"))
 
 
 def _in_timex(ctx: Sentence, i: int) -> bool:
