@@ -23,6 +23,8 @@ _POSSESSIVES = {"sein", "seine", "seinem", "seinen", "seiner", "seines", "ihr", 
 _DETERMINERS = {"der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer", "eines"}
 _TEXT_STOP = {"vom", "am", "im", "mit", "zwischen", "sowie", "in", "seit", "bis", "und", "dass", "weil", "da", "wobei", "als"}
 _CLAUSE_END = {".", ";", ":", "!", "?", "(", ")", "–", "—", "\n"}
+_PREPOSITIONS = {"mit", "zu", "zur", "zum", "zwischen", "nach", "aus", "gegen", "in", "im", "über", "durch", "von", "vom",
+                 "für", "bei", "gegenüber", "an", "am", "auf"}
 _NUMERIC = {"money", "percent", "quantity", "count", "rank"}
 _LOCATIVE = {"in", "im", "auf", "am", "bei", "aus"}
 _QUOTED = re.compile(r"[„\"»‚']([^“\"«‘']{2,80})[“\"«‘']")
@@ -157,6 +159,8 @@ def _preceding_word(doc: Doc, i: int, prepositions: set[str]) -> str | None:
             return low
         if t.is_punct or t.is_space or t.like_num or _verbish(t):
             return None
+        if t.ent_type_ and not t.is_lower:
+            return None  # another named thing stands between: the preposition is its own
         if low in _DETERMINERS or low in _POSSESSIVES or t.ent_type_:
             j -= 1
             continue
@@ -211,11 +215,14 @@ def topic_of(doc: Doc) -> Mention | None:
     Country profiles leave it implicit ("ist Russland größter Handelspartner" — of the
     country the page is about), so rules that need a second state fall back to it.
     """
-    counts: dict[str, int] = {}
+    counts: dict[str, float] = {}
     first: dict[str, Span] = {}
     for ent in doc.ents:
         if ent.label_ == "COUNTRY" and ent.kb_id_:
-            counts[ent.kb_id_] = counts.get(ent.kb_id_, 0) + 1
+            # a state the text talks about is its subject; one it only relates to stands
+            # after prepositions (mit Russland, gegen Russland)
+            weight = 0.3 if _preceding_word(doc, ent.start, _PREPOSITIONS) else 1.0
+            counts[ent.kb_id_] = counts.get(ent.kb_id_, 0) + weight
             first.setdefault(ent.kb_id_, ent)
     if not counts:
         return None
@@ -239,6 +246,7 @@ class ClaimAssembler:
         self.object_end = _rx(cfg.get("object_end"))
         self.presence = {k: re.compile(v) for k, v in cfg["relations"]["military_presence"]["nouns"].items()}
         self.number_words = set(cfg.get("number_words", []))
+        self.population_nouns = re.compile(cfg.get("population_nouns", "bevölkerung"))
         self.anaphoric = _rx(cfg.get("anaphoric", [r"\bhierfür\b"]))
         events = cfg["relations"]["hosts_event"]
         self.event_nouns = re.compile(events["event_nouns"])
@@ -704,7 +712,11 @@ class ClaimAssembler:
         if rule.actor_where:
             # the state where a group lives: "in Kasachstan", "Kasachstans Bevölkerung";
             # a bare demonym (Russen, Ukrainer) names the group, not the place
-            where = [m for m in pool if (m.prep in ("in", "nach") or _genitive(m)) and _distance(m.span, cue) <= 10]
+            doc = ctx.span.doc
+            seg = _segment(ctx.span, cue, clauses_only=True)
+            where = [m for m in pool if _distance(m.span, cue) <= 12 and seg[0] <= m.span.start < seg[1] and (
+                m.prep in ("in", "nach") or _genitive(m)
+                or (m.span.end < len(doc) and self.population_nouns.search(doc[m.span.end].lower_)))]
             return _unique(sorted(where, key=lambda m: (m.span.start > cue, _distance(m.span, cue))))
         marked = [m for m in pool if m.prep in rule.actor_preps]
         if marked:
@@ -895,7 +907,7 @@ class ClaimAssembler:
 
 
 
-_SUBORDINATORS = {"dass", "weil", "wobei", "ohne", "nachdem", "obwohl", "da", "damit", "sodass", "indem", "während", "wenn", "falls"}
+_SUBORDINATORS = {"denn", "dass", "weil", "wobei", "ohne", "nachdem", "obwohl", "da", "damit", "sodass", "indem", "während", "wenn", "falls"}
 _RELATIVES = {"der", "die", "das", "dem", "den", "deren", "dessen", "welche", "welcher", "welches"}
 _OBJECT_SKIP = {"bezüglich", "hinsichtlich", "betreffend", "zwar", "aber", "dennoch", "jedoch", "auch", "doch", "deshalb", "daher", "ferner", "offen", "klar",
                 "nicht", "nie", "niemals", "kein", "keine", "unmissverständlich", "ausdrücklich", "wiederholt", "erneut",

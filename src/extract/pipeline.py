@@ -6,6 +6,7 @@ Either way the project's own components follow: entities → timex → quantitie
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ COMPONENTS = ("extract_entities", "extract_timex", "extract_quantities", "extrac
 log = logging.getLogger(__name__)
 
 _SENT_END = {".", "!", "?", "…"}
+_YEAR_STOP = re.compile(r"(1[0-9]|20)\d\d\.")  # a year with the sentence's period; "19." is an ordinal
 _CLOSERS = {'"', "“", "”", "»", "«", "'", ")", "’"}
 
 
@@ -50,6 +52,8 @@ def sentence_boundaries(doc: Doc) -> Doc:
             start = True
         elif prev in _CLOSERS and i >= 2 and prev2 in _SENT_END and not token.is_punct:
             start = True
+        elif _YEAR_STOP.fullmatch(prev) and token.is_title:
+            start = True  # "im Juni 2017. Die …": the tokenizer keeps the period on the year
         else:
             start = False
         starts.append(1 if start else -1)
