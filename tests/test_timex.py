@@ -301,3 +301,17 @@ def test_component_never_raises(timex_nlp, text, ref):
         assert span.text == doc.text[span.start_char : span.end_char]
         assert isinstance(span._.timex, DateValue) and span._.timex.text == span.text
     assert all(a.end <= b.start for a, b in zip(spans, spans[1:]))  # in text order, non-overlapping
+
+
+@pytest.mark.parametrize(
+    "markup, ref",
+    [
+        # a fact sheet of March 2018 telling of a past August: the August before
+        ("Kasachstan hat <date value='2017-08'>im August</date> das Zertifikat erreicht.", date(2018, 3, 1)),
+        # scheduled, not past: the document's year stands
+        ("Die Wahl ist <date value='2018-09-11'>am 11. September</date>.", date(2018, 3, 1)),
+        ("Die Übungen werden <date value='2008-09-27' role='end'>bis zum 27. September</date> dauern.", date(2008, 9, 18)),
+    ],
+)
+def test_bare_dates_told_of_in_the_past_lie_before_the_document(timex_nlp, markup, ref):
+    test_marked_dates(timex_nlp, markup, ref)

@@ -26,6 +26,7 @@ _CLAUSE_END = {".", ";", ":", "!", "?", "(", ")", "–", "—", "\n"}
 _PREPOSITIONS = {"mit", "zu", "zur", "zum", "zwischen", "nach", "aus", "gegen", "in", "im", "über", "durch", "von", "vom",
                  "für", "bei", "gegenüber", "an", "am", "auf"}
 _NUMERIC = {"money", "percent", "quantity", "count", "rank"}
+_NAMING = {"bezeichnung", "namens", "genannt", "titel", "name", "motto", "codename"}
 _LOCATIVE = {"in", "im", "auf", "am", "bei", "aus"}
 _QUOTED = re.compile(r"[„\"»‚']([^“\"«‘']{2,80})[“\"«‘']")
 
@@ -64,6 +65,7 @@ class Rule:
     not_objects: re.Pattern | None = None
     count_min: float = 0
     value_window: int = 0
+    count_of: re.Pattern | None = None
     negative_cues: re.Pattern | None = None
     qualifiers: dict = field(default_factory=dict)
     confidence: float = 0.5
@@ -99,6 +101,7 @@ class Rule:
             not_objects=_rx(cfg.get("not_objects")),
             count_min=cfg.get("count_min", 0),
             value_window=cfg.get("value_window", 0),
+            count_of=re.compile(cfg["count_of"], re.IGNORECASE) if cfg.get("count_of") else None,
             negative_cues=_rx(cfg.get("negative_cues")),
             qualifiers={k: ({re.compile(p, re.IGNORECASE): v for p, v in spec.items()} if isinstance(spec, dict) else spec)
                         for k, spec in cfg.get("qualifiers", {}).items()},
@@ -365,6 +368,7 @@ class ClaimAssembler:
                 else:
                     actors = actors[:1]
                 partners = self._partners(rule, ctx, anchor, taken | {id(m.span) for m in actors}, self._region)
+                partners = [m for m in partners if m.id not in {a.id for a in actors}]
             if rule.implicit and topic is not None:
                 ids = {m.id for m in actors} | {m.id for m in partners}
                 if not actors and topic.id not in ids:
@@ -721,13 +725,14 @@ class ClaimAssembler:
         marked = [m for m in pool if m.prep in rule.actor_preps]
         if marked:
             return _unique(self._rank(rule, marked, cue))
-        if rule.prefer[:1] == ("PER",) and not any(m.label == "PER" for m in pool):
+        if rule.prefer[:1] == ("PER",):
             doc = ctx.span.doc
             near = doc[max(ctx.span.start, cue - 3) : min(ctx.span.end, cue + 3)]
-            if any(t.lower_ in ("er", "sie") for t in near):  # "Dort traf er …": the last person named
-                earlier = [e for e in doc.ents if e.label_ == "PER" and e.end <= ctx.span.start and e.kb_id_]
-                if earlier:
-                    pool = [Mention(earlier[-1], "PER", earlier[-1].kb_id_, None)] + pool
+            if any(t.lower_ in ("er", "sie") for t in near):  # "Dort traf er …": the person last spoken of
+                referent = _last_subject(doc, ctx.span.start)
+                if referent is not None and referent.id not in {m.id for m in pool}:
+                    pool = [referent] + pool
+                    return _unique([referent] + [m for m in pool if m is not referent and m.prep is None][:0])
         free = [m for m in pool if (m.prep is None or m.prep not in self.prepositions or m.prep in rule.free_preps)
                 and not _attached_genitive(m)]
         if rule.every_actor and rule.prefer[:1] == ("PER",) and any(m.label == "PER" for m in free):
@@ -785,6 +790,8 @@ class ClaimAssembler:
             span for span in ctx.quantities
             if span._.quantity.type == kind and not (rule.unit and span._.quantity.unit != rule.unit)
             and span._.quantity.amount >= rule.count_min
+            and (rule.count_of is None or rule.count_of.search(span.text)
+                 or (span.end < ctx.span.end and rule.count_of.search(ctx.span.doc[span.end].lower_)))
         ]
         if rule.value_window:
             pool = [span for span in pool if _distance(span, cue) <= rule.value_window]
@@ -803,8 +810,14 @@ class ClaimAssembler:
     def _text(self, rule: Rule, ctx: Sentence, cue: int) -> str | None:
         doc = ctx.span.doc
         if rule.text_from == "quoted":
-            m = _QUOTED.search(ctx.text)
-            return m.group(1).strip() if m else None
+            # a name in quotes that is the cue's own (Übungen … mit der Bezeichnung "Steppenadler-2008"),
+            # not some other quoted title in the sentence
+            for m in _QUOTED.finditer(ctx.text):
+                at = ctx.token_at(m.start())
+                between = doc[min(cue, at) : max(cue, at)]
+                if 0 < at - cue <= 2 or (at > cue and any(t.lower_ in _NAMING for t in between) and at - cue <= 8):
+                    return m.group(1).strip()
+            return None
         if rule.text_from == "np" and rule.text_nouns is not None:
             heads = [t.i for t in ctx.span if rule.text_nouns.search(t.text)]
             if not heads:
@@ -1043,6 +1056,15 @@ def _noun_phrase(ctx: Sentence, head: int) -> tuple[int, int]:
                 and not _in_timex(ctx, b) and not _verbish(doc[b]):
             b += 1
     return a, b
+
+
+def _last_subject(doc: Doc, before: int) -> Mention | None:
+    """The person a pronoun most likely stands for: the last one named as a subject (not
+    after a preposition) before ``before``, else the last one named at all."""
+    persons = [e for e in doc.ents if e.label_ == "PER" and e.end <= before and e.kb_id_]
+    subjects = [e for e in persons if _preceding_word(doc, e.start, _PREPOSITIONS) is None]
+    chosen = (subjects or persons)[-1:] 
+    return Mention(chosen[0], "PER", chosen[0].kb_id_, None) if chosen else None
 
 def _verbish(token) -> bool:
     """A finite verb without a tagger: lower case, and its lemma an infinitive."""

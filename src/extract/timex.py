@@ -111,6 +111,9 @@ class Expr:
 # ---------------------------------------------------------------- lexicon ----
 
 LEX = load_data("timex.json")
+PAST_MARKERS = frozenset(LEX["past_markers"])
+FUTURE_MARKERS = frozenset(LEX["future_markers"])
+_YEAR_IN = re.compile(r"\b\d{4}\b|\d{2,4}\.?$|\d\.\d{2,4}")
 EXACT_CASE = {w.lower(): w for w in LEX["exact_case"]}
 
 
@@ -754,6 +757,7 @@ class Timex:
                     i += 1
                     continue
                 span, value, moves_anchor = found
+                value = self._tensed(span, value, ref)
                 span._.timex = value
                 spans.append(span)
                 if moves_anchor and value.value:
@@ -761,6 +765,20 @@ class Timex:
                 i = span.end
         doc.spans[self.span_key] = SpanGroup(doc, name=self.span_key, spans=spans)
         return doc
+
+    def _tensed(self, span: Span, value: DateValue, ref: date | None) -> DateValue:
+        """A bare month or day told of in the past that would fall after the document date
+        lies in the year before (a fact sheet of March 2018: "hat im August … erreicht")."""
+        if ref is None or not value.value or "/" in value.value or _YEAR_IN.search(span.text):
+            return value
+        if value.value[:10] <= ref.isoformat()[: len(value.value)]:
+            return value
+        clause = span.sent if span.doc.has_annotation("SENT_START") else span.doc
+        words = {t.lower_ for t in clause}
+        if words & PAST_MARKERS and not words & FUTURE_MARKERS:
+            year = int(value.value[:4]) - 1
+            return value.model_copy(update={"value": f"{year}{value.value[4:]}"})
+        return value
 
     def _runs(self, doc: Doc) -> Iterator[tuple[int, int]]:
         """Stretches of consecutive date-vocabulary tokens within a sentence."""

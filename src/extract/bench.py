@@ -1,0 +1,288 @@
+"""`make bench`: throughput and peak memory of the tokenizer and of the full pipeline.
+
+A corpus of at least 2 MB is built in a temporary folder by copying the documents of
+``corpus/`` under new names (``r0001_<name>``, ``r0002_<name>``, …; sidecars go along).
+Each measurement then runs in a fresh subprocess, so its peak memory (``ru_maxrss``) is
+its own and no cache of one warms another:
+
+  (a) tokenizer    ``spacy.blank("de")`` over the cleaned text of every document
+  (b) pipeline     what ``extract run`` does per document: read, clean, metadata, the
+                   full pipeline with claim assembly, evidence mapped back
+  (c) 2 processes  (b) with the documents split across two worker processes, each
+                   loading the pipeline once; words/s is the aggregate
+
+Words are counted the same way for all three: whitespace-separated words of the cleaned
+text, counted once outside any timing. Loading (imports, pipeline set-up) is not part of
+words/s and is reported as ``load_s``; (a) is timed on text already read and cleaned.
+
+Then incremental runs: ``run_corpus`` over the corpus into an output folder (a full
+run), and again over the unchanged corpus; the second should cost at most 5 % of the
+first. Both run in their own subprocess and their own ``RunResult.seconds`` is compared.
+
+The table goes to stdout and everything to ``outputs/bench.json``. Targets are reported
+(``b/a >= 0.30``, re-run ``<= 0.05``), never enforced: timings on a shared machine vary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .ingest import SUFFIXES, clean, corpus_files, read_source
+
+MIN_BYTES = 2 * 1024 * 1024
+TARGET_RATIO = 0.30  # (b) words/s over (a) words/s
+TARGET_RERUN = 0.05  # seconds of a re-run over an unchanged corpus, over a full run's
+
+
+def build_corpus(source: Path, dest: Path, min_bytes: int = MIN_BYTES) -> list[Path]:
+    """Copy the documents of ``source`` into ``dest`` round after round, under new names,
+    until they hold at least ``min_bytes``; sidecars are copied with their document."""
+    docs = [p for p in corpus_files(Path(source)) if p.suffix.lower() in SUFFIXES]
+    if not docs:
+        raise SystemExit(f"bench: no documents in {source}")
+    dest.mkdir(parents=True, exist_ok=True)
+    copied, size, round_ = [], 0, 0
+    while size < min_bytes:
+        round_ += 1
+        for doc in docs:
+            target = dest / f"r{round_:04d}_{doc.name}"
+            shutil.copyfile(doc, target)
+            sidecar = doc.with_name(doc.stem + ".meta.json")
+            if sidecar.exists():
+                shutil.copyfile(sidecar, target.with_name(target.stem + ".meta.json"))
+            copied.append(target)
+            size += target.stat().st_size
+    return copied
+
+
+def count_words(files: list[Path]) -> int:
+    """Whitespace-separated words of the cleaned text (the same count for every measurement)."""
+    per_text: dict[str, int] = {}  # the copies repeat a few texts: clean each once
+    total = 0
+    for path in files:
+        text = read_source(path).text
+        if text not in per_text:
+            per_text[text] = len(clean(text).text.split())
+        total += per_text[text]
+    return total
+
+
+# ------------------------------------------------------------------ measurements
+# Each runs in a child process (``python -m extract.bench --measure KIND``) and prints
+# one JSON object; ``peak_rss_mb`` is that process's own peak.
+
+
+def _peak_mb(who: int = resource.RUSAGE_SELF) -> float:
+    kb = resource.getrusage(who).ru_maxrss  # kilobytes on Linux
+    return round(kb / 1024, 1)
+
+
+def _documents(folder: Path) -> list[Path]:
+    return [p for p in corpus_files(folder) if p.suffix.lower() in SUFFIXES]
+
+
+def measure_tokenizer(folder: Path) -> dict:
+    """(a) The bare tokenizer over the cleaned texts."""
+    started = time.perf_counter()
+    import spacy
+
+    nlp = spacy.blank("de")
+    texts = [clean(read_source(p).text).text for p in _documents(folder)]
+    load = time.perf_counter() - started
+    started = time.perf_counter()
+    for text in texts:
+        nlp.make_doc(text)
+    return {"seconds": time.perf_counter() - started, "load_s": load, "documents": len(texts),
+            "pipeline": f"spacy.blank('de') {spacy.__version__}", "peak_rss_mb": _peak_mb()}
+
+
+def _process_all(nlp, files: list[Path]) -> int:
+    from .run import process
+
+    claims = 0
+    for path in files:
+        claims += len(process(nlp, read_source(path))[1])
+    return claims
+
+
+def _load(model: str | None):
+    from .pipeline import load_pipeline
+
+    nlp, info = load_pipeline(model)
+    nlp.meta["_extract_label"] = info.label()
+    return nlp, info
+
+
+def measure_pipeline(folder: Path, model: str | None) -> dict:
+    """(b) Everything ``extract run`` does per document, in one process."""
+    started = time.perf_counter()
+    nlp, info = _load(model)
+    files = _documents(folder)
+    load = time.perf_counter() - started
+    started = time.perf_counter()
+    claims = _process_all(nlp, files)
+    return {"seconds": time.perf_counter() - started, "load_s": load, "documents": len(files),
+            "claims": claims, "pipeline": info.label(), "peak_rss_mb": _peak_mb()}
+
+
+def _worker(files: list[Path], model: str | None, barrier, results) -> None:
+    nlp, _ = _load(model)
+    barrier.wait()  # timing starts when every worker has its pipeline
+    claims = _process_all(nlp, files)
+    results.put({"finished": time.perf_counter(), "claims": claims, "peak_rss_mb": _peak_mb()})
+
+
+def measure_parallel(folder: Path, model: str | None, workers: int = 2) -> dict:
+    """(c) (b) with the documents dealt out to ``workers`` processes."""
+    files = _documents(folder)
+    ctx = multiprocessing.get_context("spawn")
+    barrier, results = ctx.Barrier(workers + 1), ctx.Queue()
+    started = time.perf_counter()
+    procs = [ctx.Process(target=_worker, args=(files[k::workers], model, barrier, results)) for k in range(workers)]
+    for p in procs:
+        p.start()
+    barrier.wait()
+    load = time.perf_counter() - started
+    started = time.perf_counter()
+    done = [results.get() for _ in procs]
+    for p in procs:
+        p.join()
+        if p.exitcode:
+            raise SystemExit(f"bench: a worker failed with exit code {p.exitcode}")
+    peaks = [d["peak_rss_mb"] for d in done]
+    return {"seconds": max(d["finished"] for d in done) - started, "load_s": load, "documents": len(files),
+            "claims": sum(d["claims"] for d in done), "workers": workers,
+            "peak_rss_mb": max(peaks), "peak_rss_mb_total": round(sum(peaks) + _peak_mb(), 1)}
+
+
+def measure_run(folder: Path, outdir: Path, model: str | None, incremental: bool) -> dict:
+    """One ``run_corpus`` into ``outdir``: a full run, or a re-run using its cache."""
+    from .run import run_corpus
+
+    result = run_corpus(folder, outdir, model=model, incremental=incremental)
+    return {"seconds": result.seconds, "documents": len(result.documents), "processed": result.processed,
+            "claims": len(result.claims), "failures": len(result.failures), "peak_rss_mb": _peak_mb()}
+
+
+def _child(kind: str, folder: Path, model: str | None, *extra: str) -> dict:
+    """Run one measurement in a fresh interpreter and return what it printed."""
+    cmd = [sys.executable, "-m", "extract.bench", "--measure", kind, "--corpus", str(folder), *extra]
+    cmd += ["--model", model] if model else []
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode:
+        sys.stderr.write(proc.stderr)
+        raise SystemExit(f"bench: measurement {kind!r} failed (exit {proc.returncode})")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _measure(args) -> int:
+    folder = Path(args.corpus)
+    if args.measure == "tokenizer":
+        out = measure_tokenizer(folder)
+    elif args.measure == "pipeline":
+        out = measure_pipeline(folder, args.model)
+    elif args.measure == "parallel":
+        out = measure_parallel(folder, args.model, args.workers)
+    else:
+        out = measure_run(folder, Path(args.outdir), args.model, incremental=args.measure == "rerun")
+    print(json.dumps(out))
+    return 0
+
+
+# ------------------------------------------------------------------ the bench
+
+
+def bench(corpus: Path, out: Path | None, min_bytes: int = MIN_BYTES, model: str | None = None,
+          workers: int = 2) -> dict:
+    """Build the corpus, run every measurement, print the table, write ``out``."""
+    with tempfile.TemporaryDirectory(prefix="extract-bench-") as tmp:
+        folder = Path(tmp) / "corpus"
+        files = build_corpus(Path(corpus), folder, min_bytes)
+        words = count_words(files)
+        report: dict = {
+            "corpus": {"source": str(corpus), "documents": len(files),
+                       "bytes": sum(p.stat().st_size for p in files), "words": words},
+            "words_counted_as": "whitespace-separated words of the cleaned text",
+        }
+        for key, kind, extra in (("a_tokenizer", "tokenizer", ()), ("b_pipeline", "pipeline", ()),
+                                 ("c_parallel", "parallel", ("--workers", str(workers)))):
+            print(f"bench: measuring {kind} …", file=sys.stderr, flush=True)
+            m = _child(kind, folder, model, *extra)
+            m["words_per_s"] = round(words / m["seconds"], 1)
+            report[key] = m
+        a, b, c = (report[k]["words_per_s"] for k in ("a_tokenizer", "b_pipeline", "c_parallel"))
+        report["ratio_b_a"] = round(b / a, 4)
+        report["speedup_c_b"] = round(c / b, 3)
+
+        print("bench: measuring incremental runs …", file=sys.stderr, flush=True)
+        outdir = Path(tmp) / "out"
+        full = _child("full", folder, model, "--outdir", str(outdir))
+        rerun = _child("rerun", folder, model, "--outdir", str(outdir))
+        report["incremental"] = {"full": full, "rerun": rerun, "ratio": round(rerun["seconds"] / full["seconds"], 4)}
+    report["targets"] = {
+        "ratio_b_a": {"target": f">= {TARGET_RATIO}", "met": report["ratio_b_a"] >= TARGET_RATIO},
+        "incremental": {"target": f"<= {TARGET_RERUN}", "met": report["incremental"]["ratio"] <= TARGET_RERUN
+                        and rerun["processed"] == 0},
+    }
+    print(render(report))
+    if out is not None:
+        from .output import write_json
+
+        write_json(out, report)
+        print(f"bench: wrote {out}", file=sys.stderr)
+    return report
+
+
+def render(report: dict) -> str:
+    c = report["corpus"]
+    lines = [
+        f"corpus: {c['documents']} documents, {c['bytes'] / 1e6:.2f} MB, {c['words']} words "
+        f"({report['words_counted_as']})",
+        f"{'':<22}{'words/s':>10}{'seconds':>9}{'load s':>8}{'peak MB':>9}",
+    ]
+    names = {"a_tokenizer": "(a) tokenizer", "b_pipeline": "(b) pipeline",
+             "c_parallel": f"(c) {report['c_parallel']['workers']} processes"}
+    for key, name in names.items():
+        m = report[key]
+        total = f"  (all processes {m['peak_rss_mb_total']:.0f})" if "peak_rss_mb_total" in m else ""
+        lines.append(f"{name:<22}{m['words_per_s']:>10.0f}{m['seconds']:>9.2f}{m['load_s']:>8.2f}"
+                     f"{m['peak_rss_mb']:>9.0f}{total}")
+    inc, t = report["incremental"], report["targets"]
+    lines += [
+        f"b/a = {report['ratio_b_a']:.3f} (target {t['ratio_b_a']['target']}: {'met' if t['ratio_b_a']['met'] else 'NOT met'}); "
+        f"c/b = {report['speedup_c_b']:.2f}",
+        f"incremental: full run {inc['full']['seconds']:.2f} s ({inc['full']['processed']} processed), "
+        f"re-run {inc['rerun']['seconds']:.2f} s ({inc['rerun']['processed']} processed); ratio {inc['ratio']:.4f} "
+        f"(target {t['incremental']['target']}: {'met' if t['incremental']['met'] else 'NOT met'})",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m extract.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", default="corpus", help="documents to repeat (default: corpus)")
+    parser.add_argument("--out", default="outputs/bench.json", help="report file (default: outputs/bench.json)")
+    parser.add_argument("--min-bytes", type=int, default=MIN_BYTES, help="size of the built corpus (default: 2 MiB)")
+    parser.add_argument("--model", default=None, help="pipeline, as for `extract run --model`")
+    parser.add_argument("--workers", type=int, default=2, help="processes for (c) (default: 2)")
+    parser.add_argument("--measure", choices=["tokenizer", "pipeline", "parallel", "full", "rerun"],
+                        help=argparse.SUPPRESS)  # one measurement, in a child process
+    parser.add_argument("--outdir", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.measure:
+        return _measure(args)
+    bench(Path(args.corpus), Path(args.out) if args.out else None, args.min_bytes, args.model, args.workers)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
