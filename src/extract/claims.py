@@ -212,11 +212,12 @@ def _place_states() -> dict[str, str]:
 _PLACES: dict[str, str] = {}
 
 
-def topic_of(doc: Doc) -> Mention | None:
-    """The state a document is about: the one it names most (first named on a tie).
+def topics_of(doc: Doc) -> list[Mention]:
+    """The states a document is about, most salient first (at most two).
 
-    Country profiles leave it implicit ("ist Russland größter Handelspartner" — of the
-    country the page is about), so rules that need a second state fall back to it.
+    Country profiles leave their subject implicit ("ist Russland größter Handelspartner" —
+    of the country the page is about), and a bilateral page its second state ("das
+    bilaterale Handelsvolumen"), so rules that need a state fall back to these.
     """
     counts: dict[str, float] = {}
     first: dict[str, Span] = {}
@@ -227,11 +228,10 @@ def topic_of(doc: Doc) -> Mention | None:
             weight = 0.3 if _preceding_word(doc, ent.start, _PREPOSITIONS) else 1.0
             counts[ent.kb_id_] = counts.get(ent.kb_id_, 0) + weight
             first.setdefault(ent.kb_id_, ent)
-    if not counts:
-        return None
-    best = max(counts, key=lambda k: (counts[k], -first[k].start))
-    text = next((e.text for e in doc.ents if e.kb_id_ == best and e.text[:1].isupper() and not e.text.endswith("s")), first[best].text)
-    return Mention(None, "COUNTRY", best, None, text)
+    ranked = sorted(counts, key=lambda k: (-counts[k], first[k].start))[:2]
+    return [Mention(None, "COUNTRY", k, None, next(
+        (e.text for e in doc.ents if e.kb_id_ == k and e.text[:1].isupper() and not e.text.endswith("s")), first[k].text))
+        for k in ranked]
 
 
 class ClaimAssembler:
@@ -258,7 +258,7 @@ class ClaimAssembler:
 
     def __call__(self, doc: Doc) -> Doc:
         found: dict[str, Claim] = {}
-        topic = topic_of(doc)
+        topics = topics_of(doc)
         quotes = [(s.start_char, s.end_char) for s in doc.spans.get("pull_quote", [])]
         in_quote: dict[str, bool] = {}
         for sent in (unit for sent in doc.sents for unit in _clauses(sent)):
@@ -274,7 +274,7 @@ class ClaimAssembler:
                     ctx.cues.setdefault(rule.value, []).append((ctx.token_at(m.start()), rule.relation))
             quoted = any(a <= sent.start_char and sent.end_char <= b + 1 for a, b in quotes)
             for rule in rules:
-                for claim in self._apply(rule, ctx, doc, topic, found):
+                for claim in self._apply(rule, ctx, doc, topics, found):
                     key = _key(claim)
                     if key in found:
                         old = found[key]
@@ -299,7 +299,8 @@ class ClaimAssembler:
 
     # ------------------------------------------------------------------ one rule
 
-    def _apply(self, rule: Rule, ctx: Sentence, doc: Doc, topic: Mention | None, found_so_far: dict) -> list[Claim]:
+    def _apply(self, rule: Rule, ctx: Sentence, doc: Doc, topics: list[Mention], found_so_far: dict) -> list[Claim]:
+        topic = topics[0] if topics else None
         if rule.skip_if is not None and rule.skip_if.search(ctx.text):
             return []
         if rule.speech:
@@ -369,12 +370,18 @@ class ClaimAssembler:
                     actors = actors[:1]
                 partners = self._partners(rule, ctx, anchor, taken | {id(m.span) for m in actors}, self._region)
                 partners = [m for m in partners if m.id not in {a.id for a in actors}]
-            if rule.implicit and topic is not None:
+            if rule.implicit and topics:
                 ids = {m.id for m in actors} | {m.id for m in partners}
-                if not actors and topic.id not in ids:
-                    actors = [topic]
-                elif rule.partner and not partners and topic.id not in ids:
-                    partners = [topic]
+                named_states = {m.id for m in ctx.mentions if m.label == "COUNTRY"}
+                # the second state of a bilateral text only where the first is the one named
+                spare = [t for t in topics[: 2 if named_states == {topics[0].id} else 1] if t.id not in ids]
+                if rule.partner and not partners and self.anaphoric.search(ctx.text):
+                    # "auf diesen Routen": the states of the sentence before
+                    spare = [m for m in self._previous_states(ctx) if m.id not in ids] + spare
+                if not actors and spare:
+                    actors = spare[:1]
+                elif rule.partner and not partners and spare:
+                    partners = spare[:1]
             if not actors:
                 continue
             if attributed is not None and len(actors) > 1:  # the source is not the one acting
@@ -801,8 +808,12 @@ class ClaimAssembler:
             # a value nearer another relation's cue of the same kind belongs to that one
             rivals = [c for c in ctx.cues.get(kind, ()) if c[1] != rule.relation]
             own = [c for c in ctx.cues.get(kind, ()) if c[1] == rule.relation] or [(cue, rule.relation)]
+
+            def reach(span, c):  # a cue governs the figure after it (Handelsvolumen bei 8,75 Mrd.)
+                return _distance(span, c) + (0.5 if c > span.start else 0)
+
             pool = [span for span in pool
-                    if min(_distance(span, c) for c, _ in own) <= min((_distance(span, c) for c, _ in rivals), default=10_000)]
+                    if min(reach(span, c) for c, _ in own) <= min((reach(span, c) for c, _ in rivals), default=10_000)]
             return [(span._.quantity, span) for span in pool]
         best = min(pool, key=lambda s: _distance(s, cue))
         return [(best._.quantity, best)]
