@@ -66,6 +66,7 @@ class Rule:
     count_min: float = 0
     value_window: int = 0
     count_of: re.Pattern | None = None
+    standalone: bool = False
     negative_cues: re.Pattern | None = None
     qualifiers: dict = field(default_factory=dict)
     confidence: float = 0.5
@@ -102,6 +103,7 @@ class Rule:
             count_min=cfg.get("count_min", 0),
             value_window=cfg.get("value_window", 0),
             count_of=re.compile(cfg["count_of"], re.IGNORECASE) if cfg.get("count_of") else None,
+            standalone=cfg.get("standalone", False),
             negative_cues=_rx(cfg.get("negative_cues")),
             qualifiers={k: ({re.compile(p, re.IGNORECASE): v for p, v in spec.items()} if isinstance(spec, dict) else spec)
                         for k, spec in cfg.get("qualifiers", {}).items()},
@@ -266,8 +268,10 @@ class ClaimAssembler:
                 continue
             ctx = Sentence(sent, self.prepositions)
             # a clause that names no one speaks only through an anaphoric "hierfür"
-            rules = self.rules if ctx.mentions else [r for r in self.rules if r.relation == "agreement"]
-            if not ctx.mentions and not self.anaphoric.search(ctx.text):
+            anaphoric = bool(self.anaphoric.search(ctx.text))
+            rules = self.rules if ctx.mentions else [
+                r for r in self.rules if r.standalone or (r.relation == "agreement" and anaphoric)]
+            if not rules:
                 continue
             for rule in rules:
                 for m in rule.cues.finditer(ctx.text):
@@ -339,6 +343,9 @@ class ClaimAssembler:
             taken = ({id(value_span)} if value_span is not None else set()) | taken_mods
             named = {m.id for m in ctx.mentions}
             sides = _between(ctx, cue) if rule.relation in SYMMETRIC and rule.partner else None
+            if sides and len({m.id for m in ctx.mentions if m.label == "PER"}) >= 2 and \
+                    not all(m.label == "PER" for side in sides for m in side):
+                sides = None  # two named persons meeting outrank "zwischen X und kasachischen Vertretern"
             if sides:
                 date = self._date(ctx, anchor)
                 for a in sides[0]:
@@ -504,7 +511,7 @@ class ClaimAssembler:
                     partners = persons[-1:]  # "die ihm vorwerfen, …": the man named before
             else:
                 partners = [m for m in ctx.mentions if m.label in rule.partner and o_start <= m.span.start < o_end
-                            and m.prep not in _LOCATIVE and m.id != speaker.id]
+                            and m.prep not in _LOCATIVE and m.id != speaker.id and not _compound_prefix(m)]
                 partners += [m for m in ctx.mentions if m.prep in rule.partner_preps and seg_start <= m.span.start < seg_end
                              and m not in partners and m.id != speaker.id]
             date = self._date(ctx, first)
@@ -1039,6 +1046,12 @@ def _in_parens(doc: Doc, a: int, i: int) -> bool:
         depth -= t.text == ")"
     return depth > 0
 
+def _compound_prefix(m: Mention) -> bool:
+    """A name that only opens a compound (das UN-Recht, die EU-Kommission's staff)."""
+    return m.span is not None and len(m.span) == 1 and "-" in m.span.text and not m.span.text.endswith("-") \
+        and m.span.text.split("-")[-1][:1].isupper() and len(m.span.text.split("-")[-1]) > 3
+
+
 def _attached_genitive(m: Mention) -> bool:
     """A genitive right after a noun belongs to that noun (ein Verbündeter Moskaus)."""
     if m.span is None or not _genitive(m) or m.span.start == 0:
@@ -1114,6 +1127,13 @@ def _object(ctx: Sentence, first: int, last: int, seg_start: int, seg_end: int, 
                 return trim(j + 1, k + 2)
             k += 1
         return trim(last + 1, min(seg_end, last + 12))
+    if last + 2 < ctx.span.end and doc[last + 1].text == "," and doc[last + 2].lower_ == "dass":
+        # "bekräftigt, dass die territoriale Integrität … gewahrt werden müsse"
+        k = last + 3
+        while k < ctx.span.end and doc[k].text not in {".", ";", ":"} and not (
+                doc[k].text == "," and k + 1 < ctx.span.end and doc[k + 1].lower_ in _SUBORDINATORS | _RELATIVES):
+            k += 1
+        return trim(last + 3, k)
     if last > first + 1:  # separable verb or "lehnte … ab": the object sits inside
         inner = trim(first + 1, last)
         if inner:
