@@ -253,6 +253,7 @@ class ClaimAssembler:
         self.number_words = set(cfg.get("number_words", []))
         self.population_nouns = re.compile(cfg.get("population_nouns", "bevölkerung"))
         self.anaphoric = _rx(cfg.get("anaphoric", [r"\bhierfür\b"]))
+        self.date_anaphora = _rx(cfg.get("date_anaphora", [r"\bdort\b"]))
         events = cfg["relations"]["hosts_event"]
         self.event_nouns = re.compile(events["event_nouns"])
         self.institutional = re.compile(events["institutional"])
@@ -369,6 +370,10 @@ class ClaimAssembler:
                     partners = self._partners(rule, ctx, anchor, taken, self._region)
             elif rule.relation == "trade_partner_rank":
                 actors, partners = self._ranked(ctx, taken)
+            elif rule.relation in SYMMETRIC and rule.prefer[:1] == ("PER",) and \
+                    len(persons := _unique(sorted((m for m in ctx.mentions if m.label == "PER"),
+                                                  key=lambda m: _distance(m.span, anchor)))) >= 2:
+                actors, partners = persons[:1], persons[1:2]  # two named persons meet, whatever their cases
             else:
                 actors = self._actors(rule, ctx, anchor, taken)
                 if rule.every_actor:
@@ -882,6 +887,14 @@ class ClaimAssembler:
             sent = ctx.span.sent if ctx.span.start < len(doc) else None
             pool = [s for s in doc.spans.get("timex", []) if sent is not None and sent.start <= s.start and s.end <= sent.end
                     and s._.timex and s.text.lower() not in self.date_ignore]
+        if not pool and self.date_anaphora.search(ctx.text):
+            # "Dort traf er …": the time of the sentence before
+            sent = doc[ctx.span.start].sent
+            prev = doc[sent.start - 1].sent if sent.start > 0 else None
+            pool = [s for s in doc.spans.get("timex", []) if prev is not None and prev.start <= s.start and s.end <= prev.end
+                    and s._.timex and s.text.lower() not in self.date_ignore]
+            cue = prev.end if prev is not None else cue
+        pool = [s for s in pool if _span_years(s._.timex.value) <= 20]  # "in diesem Jahrhundert" dates nothing
         if segment is not None:
             pool = [s for s in pool if segment[0] <= s.start < segment[1]]
         # a date in brackets belongs to what the brackets follow: the figure right before them
@@ -1045,6 +1058,14 @@ def _in_parens(doc: Doc, a: int, i: int) -> bool:
         depth += t.text == "("
         depth -= t.text == ")"
     return depth > 0
+
+def _span_years(value: str | None) -> int:
+    """How many years a date value covers (0 for a single date)."""
+    if not value or "/" not in value:
+        return 0
+    a, b = value.split("/")
+    return int(b[:4]) - int(a[:4])
+
 
 def _compound_prefix(m: Mention) -> bool:
     """A name that only opens a compound (das UN-Recht, die EU-Kommission's staff)."""
