@@ -26,6 +26,7 @@ _CLAUSE_END = {".", ";", ":", "!", "?", "(", ")", "–", "—", "\n"}
 _PREPOSITIONS = {"mit", "zu", "zur", "zum", "zwischen", "nach", "aus", "gegen", "in", "im", "über", "durch", "von", "vom",
                  "für", "bei", "gegenüber", "an", "am", "auf"}
 _NUMERIC = {"money", "percent", "quantity", "count", "rank"}
+_ZU_INFINITIVE = re.compile(r"(ab|an|auf|aus|bei|ein|fest|her|hin|mit|nach|vor|weg|zurück|zusammen|dar|durch|über|um|unter|wieder)zu\w+en")
 _NAMING = {"bezeichnung", "namens", "genannt", "titel", "name", "motto", "codename"}
 _LOCATIVE = {"in", "im", "auf", "am", "bei", "aus"}
 _QUOTED = re.compile(r"[„\"»‚']([^“\"«‘']{2,80})[“\"«‘']")
@@ -753,7 +754,7 @@ class ClaimAssembler:
                     pool = [referent] + pool
                     return _unique([referent] + [m for m in pool if m is not referent and m.prep is None][:0])
         free = [m for m in pool if (m.prep is None or m.prep not in self.prepositions or m.prep in rule.free_preps)
-                and not _attached_genitive(m)]
+                and not (_attached_genitive(m) and not rule.cues.search(ctx.span.doc[m.span.start - 1].text))]
         if rule.every_actor and rule.prefer[:1] == ("PER",) and any(m.label == "PER" for m in free):
             free = [m for m in free if m.label == "PER"]  # the persons listed, not their states
         if not free and rule.value == "none":
@@ -921,14 +922,18 @@ class ClaimAssembler:
         return "asserted", None
 
     def _source(self, ctx: Sentence, match: re.Match) -> Entity | None:
-        """Who a report is attributed to: the entity nearest the reporting cue."""
+        """Who a report is attributed to: the speaker nearest the reporting cue; a person
+        before an organisation before a state, and a noun before the adjective that
+        describes it (laut dem russischen Außenminister Lawrow → Lawrow)."""
         cue = ctx.token_at(match.start())
         before = "zufolge" in match.group(0).lower()
-        pool = [m for m in ctx.mentions if (m.span.end <= cue if before else m.span.start > cue) and m.label in ("PER", "ORG", "COUNTRY")]
+        pool = [m for m in ctx.mentions if (m.span.end <= cue if before else m.span.start > cue)
+                and m.label in ("PER", "ORG", "COUNTRY") and _distance(m.span, cue) <= 8]
         if not pool:
             return None
-        best = min(pool, key=lambda m: _distance(m.span, cue))
-        return best.entity() if _distance(best.span, cue) <= 8 else None
+        order = {"PER": 0, "ORG": 1, "COUNTRY": 2}
+        best = min(pool, key=lambda m: (m.span.text[:1].islower(), order[m.label], _distance(m.span, cue)))
+        return best.entity()
 
     def _negative(self, rule: Rule, ctx: Sentence, cue: int) -> bool:
         if rule.negative_cues is not None and rule.negative_cues.search(ctx.text):
@@ -1146,6 +1151,8 @@ def _object(ctx: Sentence, first: int, last: int, seg_start: int, seg_end: int, 
         while k < ctx.span.end and k - j < 20 and doc[k].text not in {".", ";"}:
             if doc[k].lower_ == "zu" and k + 1 < ctx.span.end:
                 return trim(j + 1, k + 2)
+            if k > j + 1 and _ZU_INFINITIVE.fullmatch(doc[k].lower_):
+                return trim(j + 1, k + 1)  # zurückzuziehen, anzuerkennen
             k += 1
         return trim(last + 1, min(seg_end, last + 12))
     if last + 2 < ctx.span.end and doc[last + 1].text == "," and doc[last + 2].lower_ == "dass":

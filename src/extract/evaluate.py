@@ -329,11 +329,12 @@ def render(report: Report) -> str:
 
     s = report.scores
     lines = []
-    overall = pd.DataFrame({k: s[k] for k in ("strict", "relaxed")}).T[["precision", "recall", "f1", "tp", "fp", "fn"]]
+    counts = {"tp": int, "fp": int, "fn": int}
+    overall = pd.DataFrame({k: s[k] for k in ("strict", "relaxed")}).T[["precision", "recall", "f1", "tp", "fp", "fn"]].astype(counts)
     lines += ["Overall", overall.to_string(), ""]
     for title, key in (("Per relation (relaxed | strict F1)", "per_relation"), ("Per document", "per_document")):
         rows = {k: {**v["relaxed"], "strict_f1": v["strict"]["f1"]} for k, v in s[key].items()}
-        df = pd.DataFrame(rows).T[["precision", "recall", "f1", "strict_f1", "tp", "fp", "fn"]]
+        df = pd.DataFrame(rows).T[["precision", "recall", "f1", "strict_f1", "tp", "fp", "fn"]].astype(counts)
         lines += [title, df.to_string(), ""]
     fa = s["field_accuracy"]
     lines += [f"Field accuracy on {fa['matched']} relaxed matches: date {fa['date']}, modality {fa['modality']}, "

@@ -1,0 +1,162 @@
+"""Claim assembly on German sentences written for the tests (not taken from the corpus).
+
+Each example: text, the document's date, and the claims expected, written as
+``relation actor partner value date [neg] [modality]`` in a compact form.
+"""
+
+from datetime import date
+
+import pytest
+
+from extract.models import Entity, NumberValue, TextValue
+
+REF = date(2023, 5, 10)
+
+
+def run(nlp, text: str, ref: date = REF):
+    doc = nlp.make_doc(text)
+    doc._.doc_id = "t"
+    doc._.ref_date = ref
+    return nlp(doc)
+
+
+def summary(claim) -> tuple:
+    v = claim.value
+    if isinstance(v, Entity):
+        value = v.id
+    elif isinstance(v, NumberValue):
+        value = (v.type, v.amount, v.unit, v.bound)
+    elif isinstance(v, TextValue):
+        value = v.text
+    else:
+        value = None
+    return (
+        claim.relation,
+        claim.actor.id,
+        claim.partner.id if claim.partner else None,
+        value,
+        claim.date.value if claim.date else None,
+    )
+
+
+def has(claims, relation, actor, partner=None, value=..., when=..., symmetric=False):
+    for c in claims:
+        rel, a, p, v, d = summary(c)
+        ids_ok = (a, p) == (actor, partner) or (symmetric and (p, a) == (actor, partner))
+        if rel == relation and ids_ok and (value is ... or v == value or (isinstance(value, str) and isinstance(v, str) and value in v)) \
+                and (when is ... or d == when):
+            return c
+    return None
+
+
+EXAMPLES = [
+    # relation, text, expected (actor, partner, value, date), extra checks
+    ("member_of", "Seit 1995 ist Usbekistan Mitglied der Shanghaier Organisation für Zusammenarbeit.",
+     dict(actor="UZB", value="SCO", when="1995")),
+    ("member_of", "Armenien und Belarus gehören der Eurasischen Wirtschaftsunion an.",
+     dict(actor="ARM", value="EAEU")),
+    ("chair_of", "Im Jahr 2021 übernahm Schweden den OSZE-Vorsitz.", dict(actor="SWE", value="OSCE", when="2021")),
+    ("diplomatic_relations", "Frankreich und Kirgisistan unterhalten seit 1992 diplomatische Beziehungen.",
+     dict(actor="FRA", partner="KGZ", value=None, when="1992", symmetric=True)),
+    ("agreement", "Am 3. März 2021 unterzeichneten Usbekistan und Tadschikistan ein Abkommen über Wasserverteilung.",
+     dict(actor="UZB", partner="TJK", value="Abkommen über Wasserverteilung", when="2021-03-03", symmetric=True)),
+    ("visit", "Im Oktober 2022 reiste Bundeskanzler Scholz nach Usbekistan.",
+     dict(actor="per:scholz", value="UZB", when="2022-10")),
+    ("meeting", "Präsident Mirsijojew traf am 5. Mai in Taschkent den türkischen Präsidenten Erdoğan.",
+     dict(actor="per:mirsijojew", partner="per:erdogan", when="2023-05-05", symmetric=True)),
+    ("hosts_event", "Im Juni 2019 war Kirgisistan Gastgeber des SOZ-Gipfels in Bischkek.",
+     dict(actor="KGZ", value="SOZ-Gipfels", when="2019-06")),
+    ("military_exercise", "Russland und China führten im September gemeinsame Militärübungen mit der Bezeichnung \"Wostok-2022\" durch.",
+     dict(actor="RUS", partner="CHN", value="Wostok-2022", symmetric=True)),
+    ("military_presence", "In Tadschikistan sind rund 7000 russische Soldaten stationiert.",
+     dict(actor="RUS", partner="TJK", value=("count", 7000.0, None, "approx"))),
+    ("trade_volume", "Das Handelsvolumen zwischen Kirgisistan und China betrug 2022 rund 15,5 Mrd. US-Dollar.",
+     dict(actor="KGZ", partner="CHN", value=("money", 15_500_000_000.0, "USD", "approx"), when="2022", symmetric=True)),
+    ("trade_partner_rank", "China ist für Turkmenistan der größte Handelspartner.", dict(actor="TKM", partner="CHN", value=("rank", 1.0, None, "eq"))),
+    ("import_value", "Die Importe Usbekistans aus Russland beliefen sich 2021 auf 5,2 Mrd. USD.",
+     dict(actor="UZB", partner="RUS", value=("money", 5_200_000_000.0, "USD", "eq"), when="2021")),
+    ("export_value", "Kasachstan ist reich an Öl. Die Exporte nach China erreichten 2020 einen Wert von 3 Mrd. Euro.",
+     dict(actor="KAZ", partner="CHN", value=("money", 3_000_000_000.0, "EUR", "eq"), when="2020")),
+    ("import_share", "Rund 60 Prozent der Getreideimporte Tadschikistans stammen aus Kasachstan.",
+     dict(actor="TJK", partner="KAZ", value=("percent", 60.0, None, "approx"))),
+    ("export_share", "Etwa 70 Prozent des turkmenischen Gases werden nach China exportiert.",
+     dict(actor="TKM", partner="CHN", value=("percent", 70.0, None, "approx"))),
+    ("ownership_share", "Russische Firmen besitzen 20 Prozent des armenischen Energiesektors.",
+     dict(actor="RUS", partner="ARM", value=("percent", 20.0, None, "eq"))),
+    ("border_length", "Usbekistan hat mit Afghanistan eine gemeinsame Grenze von 144 Kilometern.",
+     dict(actor="UZB", partner="AFG", value=("quantity", 144.0, "km", "eq"), symmetric=True)),
+    ("population", "In Kirgisistan leben etwa 7 Millionen Menschen.", dict(actor="KGZ", value=("count", 7_000_000.0, None, "approx"))),
+    ("population_share", "In Lettland liegt der Anteil ethnischer Russen an der Bevölkerung bei 24 Prozent.",
+     dict(actor="LVA", value=("percent", 24.0, None, "eq"))),
+    ("casualties", "Bei den Unruhen in Tadschikistan wurden mindestens 40 Menschen getötet.",
+     dict(actor="TJK", value=("count", 40.0, None, "ge"))),
+    ("stance", "Usbekistan lehnte die Sanktionen gegen Russland ab.", dict(actor="UZB", partner="RUS", neg=True)),
+    ("stance", "Kasachstan unterstützt die territoriale Integrität Georgiens.", dict(actor="KAZ", partner="GEO")),
+    ("request", "Im April forderte Armenien Aserbaidschan auf, die Truppen zurückzuziehen.",
+     dict(actor="ARM", partner="AZE", value="die Truppen zurückzuziehen", when="2023-04")),
+]
+
+
+@pytest.mark.parametrize("relation, text, expect", EXAMPLES, ids=[f"{r}-{i}" for i, (r, _, _) in enumerate(EXAMPLES)])
+def test_relation_rules_on_new_german_text(nlp, relation, text, expect):
+    expect = dict(expect)
+    neg = expect.pop("neg", False)
+    doc = run(nlp, text)
+    claim = has(doc._.claims, relation, expect.pop("actor", ...), **expect) if "actor" in expect else None
+    if claim is None and "actor" not in expect:
+        claim = next((c for c in doc._.claims if c.relation == relation and (c.partner and c.partner.id) == expect.get("partner")), None)
+    assert claim is not None, [summary(c) for c in doc._.claims]
+    assert claim.polarity == ("negative" if neg else "positive")
+
+
+def test_reported_fact_is_attributed_to_its_source(nlp):
+    doc = run(nlp, "Laut dem russischen Außenminister Lawrow beträgt das Handelsvolumen zwischen Russland und Kasachstan 26 Mrd. USD.")
+    claim = next(c for c in doc._.claims if c.relation == "trade_volume")
+    assert claim.modality == "reported" and claim.attributed_to is not None and claim.attributed_to.id == "per:lawrow"
+
+
+def test_a_stance_is_asserted_even_when_said(nlp):
+    doc = run(nlp, "Der Präsident Tokajew sagte, Kasachstan unterstütze die territoriale Integrität der Ukraine.")
+    stance = next(c for c in doc._.claims if c.relation == "stance")
+    assert stance.modality == "asserted" and stance.partner and stance.partner.id == "UKR"
+
+
+def test_negated_recognition_names_each_state_once(nlp):
+    doc = run(nlp, "Kasachstan erkennt Abchasien und Südossetien nicht an.")
+    stances = {(c.partner.id, c.polarity) for c in doc._.claims if c.relation == "stance"}
+    assert stances == {("loc:abchasien", "negative"), ("loc:suedossetien", "negative")}
+
+
+def test_planned_and_possible_modality(nlp):
+    planned = run(nlp, "Die NATO plant im Juni nächsten Jahres ein Sicherheitsforum in Georgien.")
+    event = next(c for c in planned._.claims if c.relation == "hosts_event")
+    assert event.modality == "planned" and event.date.value == "2024-06"
+
+
+def test_the_same_fact_twice_is_one_claim_with_two_spans(nlp):
+    doc = run(nlp, "Kasachstan ist Mitglied der OVKS. Wie erwähnt ist Kasachstan Mitglied der OVKS.")
+    members = [c for c in doc._.claims if c.relation == "member_of"]
+    assert len(members) == 1 and len(members[0].evidence) == 2
+
+
+def test_an_implicit_subject_is_the_state_the_text_is_about(nlp):
+    text = ("Kasachstan ist ein Binnenstaat. Kasachstan grenzt an fünf Staaten. "
+            "Mit einem Handelsvolumen von 20 Mrd. USD ist China größter Handelspartner.")
+    claims = run(nlp, text)._.claims
+    assert has(claims, "trade_volume", "KAZ", "CHN", symmetric=True)
+    assert has(claims, "trade_partner_rank", "KAZ", "CHN")
+
+
+def test_no_claim_without_a_cue(nlp):
+    doc = run(nlp, "Russland und China sind große Staaten in Asien, sagte der Politologe.")
+    assert doc._.claims == []
+
+
+def test_claims_are_contract_records(nlp):
+    from extract.models import Claim
+
+    doc = run(nlp, "Seit 1994 ist Kasachstan Mitglied der Partnerschaft für den Frieden.")
+    for claim in doc._.claims:
+        Claim.model_validate(claim.model_dump())
+        for ev in claim.evidence:
+            assert doc.text[ev.start : ev.end] == ev.text
