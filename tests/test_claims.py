@@ -160,3 +160,50 @@ def test_claims_are_contract_records(nlp):
         Claim.model_validate(claim.model_dump())
         for ev in claim.evidence:
             assert doc.text[ev.start : ev.end] == ev.text
+
+
+# --------------------------------------------------------------------------- with a parse
+# Where de_core_news_lg is installed its dependency parse (TIGER labels) tells subjects
+# and prepositional phrases; these Docs carry a parse written by hand.
+
+
+def parsed_doc(nlp, words, heads, deps, pos, ents):
+    from spacy.tokens import Doc, Span
+
+    doc = Doc(nlp.vocab, words=words, heads=heads, deps=deps, pos=pos,
+              sent_starts=[True] + [False] * (len(words) - 1))
+    doc.ents = [Span(doc, s, e, label=label, kb_id=kb) for s, e, label, kb in ents]
+    doc._.doc_id, doc._.ref_date = "t", REF
+    for name in ("extract_timex", "extract_quantities", "extract_claims"):
+        doc = nlp.get_pipe(name)(doc)
+    return doc
+
+
+def test_with_a_parse_the_subject_speaks_whatever_the_word_order(nlp):
+    # "Seinen wichtigsten Partner Russland kritisierte Kasachstan." (object first)
+    doc = parsed_doc(
+        nlp,
+        words=["Seinen", "wichtigsten", "Partner", "Russland", "kritisierte", "Kasachstan", "."],
+        heads=[2, 2, 4, 2, 4, 4, 4],
+        deps=["nk", "nk", "oa", "nk", "ROOT", "sb", "punct"],
+        pos=["DET", "ADJ", "NOUN", "PROPN", "VERB", "PROPN", "PUNCT"],
+        ents=[(3, 4, "COUNTRY", "RUS"), (5, 6, "COUNTRY", "KAZ")],
+    )
+    stance = next(c for c in doc._.claims if c.relation == "stance")
+    assert (stance.actor.id, stance.partner.id, stance.polarity) == ("KAZ", "RUS", "negative")
+
+
+def test_with_a_parse_prepositions_come_from_the_tree(nlp):
+    from extract.claims import Sentence
+
+    # "Kasachstan handelt mit seinem großen Nachbarn Russland." — the PP's noun hangs from "mit"
+    doc = parsed_doc(
+        nlp,
+        words=["Kasachstan", "handelt", "mit", "seinem", "großen", "Nachbarn", "Russland", "."],
+        heads=[1, 1, 1, 5, 5, 2, 5, 1],
+        deps=["sb", "ROOT", "mo", "nk", "nk", "nk", "nk", "punct"],
+        pos=["PROPN", "VERB", "ADP", "DET", "ADJ", "NOUN", "PROPN", "PUNCT"],
+        ents=[(0, 1, "COUNTRY", "KAZ"), (6, 7, "COUNTRY", "RUS")],
+    )
+    roles = {m.id: (m.prep, m.subject) for m in Sentence(doc[:], {"mit", "in"}).mentions}
+    assert roles == {"KAZ": (None, True), "RUS": ("mit", False)}

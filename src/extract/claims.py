@@ -119,6 +119,7 @@ class Mention:
     id: str
     prep: str | None  # the preposition right before it, if any
     text: str = ""
+    subject: bool = False  # the clause's subject, where a parse says so
 
     def entity(self) -> Entity:
         return Entity(id=self.id, type=self.label, text=self.span.text if self.span is not None else self.text)
@@ -132,11 +133,15 @@ class Sentence:
         self.text = sent.text
         doc = sent.doc
         self.mentions = []
+        parsed = doc.has_annotation("DEP")
         for ent in sent.ents:
             if not ent.kb_id_ or ent.label_ not in ("COUNTRY", "ORG", "PER", "LOC"):
                 continue
-            prep = _preceding_word(doc, ent.start, prepositions)
-            self.mentions.append(Mention(ent, ent.label_, ent.kb_id_, prep))
+            if parsed:  # de_core_news_lg: the dependency parse (TIGER labels) says it
+                prep, subject = _parsed_role(ent, prepositions)
+            else:  # the embedded pipeline: the words around it
+                prep, subject = _preceding_word(doc, ent.start, prepositions), False
+            self.mentions.append(Mention(ent, ent.label_, ent.kb_id_, prep, subject=subject))
         self.timexes = [s for s in doc.spans.get("timex", []) if s.start >= sent.start and s.end <= sent.end and s._.timex]
         self.quantities = [s for s in doc.spans.get("quantity", []) if s.start >= sent.start and s.end <= sent.end and s._.quantity]
         self.cues: dict[str, list[tuple[int, str]]] = {}  # value kind → (token, relation) of every cue
@@ -148,6 +153,21 @@ class Sentence:
             if token.idx + len(token.text) > absolute:
                 return token.i
         return self.span.end - 1
+
+
+def _parsed_role(ent: Span, prepositions: set[str]) -> tuple[str | None, bool]:
+    """A mention's preposition and whether it is a subject, from a TIGER dependency parse.
+
+    The noun of a prepositional phrase hangs from its preposition as ``nk``; an
+    adjective (russische Soldaten) takes its noun's place; a subject is ``sb``.
+    """
+    root = ent.root
+    while root.dep_ in ("nk", "pnc", "ag", "app", "cj") and root.head is not root and root.head.pos_ not in ("ADP",) \
+            and root.head.pos_ in ("NOUN", "PROPN", "ADJ", "X"):
+        root = root.head  # from a name or adjective up to the noun phrase's head
+    head = root.head
+    prep = head.lower_ if head is not root and head.pos_ == "ADP" and head.lower_ in prepositions else None
+    return prep, root.dep_ in ("sb", "sbp")
 
 
 def _preceding_word(doc: Doc, i: int, prepositions: set[str]) -> str | None:
@@ -472,7 +492,10 @@ class ClaimAssembler:
                           and not attribution[0] <= m.span.start < attribution[1]]
             opener = ctx.span.doc[seg_start].lower_ if seg_start < ctx.span.end else ""
             speaker = None
-            if opener in _SUBORDINATORS:  # "dass Nursultan … nicht anerkenne": the clause's subject comes first
+            subjects = [m for m in candidates if m.subject and seg_start <= m.span.start < seg_end]
+            if subjects:  # a parse names the subject, whatever the word order
+                speaker = min(subjects, key=lambda m: _distance(m.span, first))
+            elif opener in _SUBORDINATORS:  # "dass Nursultan … nicht anerkenne": the clause's subject comes first
                 inside = [m for m in candidates if seg_start <= m.span.start < first]
                 speaker = inside[0] if inside else None
             if speaker is None:
@@ -729,7 +752,7 @@ class ClaimAssembler:
     def _rank(self, rule: Rule, mentions: list[Mention], cue: int) -> list[Mention]:
         """Preferred labels first (a meeting is between persons where named), then nearest."""
         order = {label: i for i, label in enumerate(rule.prefer)}
-        return sorted(mentions, key=lambda m: (order.get(m.label, len(order)), _distance(m.span, cue)))
+        return sorted(mentions, key=lambda m: (order.get(m.label, len(order)), not m.subject, _distance(m.span, cue)))
 
     def _actors(self, rule: Rule, ctx: Sentence, cue: int, taken: set[int]) -> list[Mention]:
         pool = [m for m in ctx.mentions if m.label in rule.actor and id(m.span) not in taken]
@@ -1080,6 +1103,8 @@ def _compound_prefix(m: Mention) -> bool:
 
 def _attached_genitive(m: Mention) -> bool:
     """A genitive right after a noun belongs to that noun (ein Verbündeter Moskaus)."""
+    if m.span is not None and m.span.doc.has_annotation("DEP"):
+        return m.span.root.dep_ == "ag"
     if m.span is None or not _genitive(m) or m.span.start == 0:
         return False
     prev = m.span.doc[m.span.start - 1]
@@ -1166,7 +1191,13 @@ def _object(ctx: Sentence, first: int, last: int, seg_start: int, seg_end: int, 
         inner = trim(first + 1, last)
         if inner:
             return inner
-    after = trim(last + 1, seg_end)
+    lead = last + 1
+    if speaker.span is not None and speaker.span.start == last + 1:
+        lead = speaker.span.end
+        named = {m.span.start: m.span.end for m in ctx.mentions}
+        while lead + 1 < seg_end and doc[lead].lower_ in ("und", "sowie") and lead + 1 in named:
+            lead = named[lead + 1]  # "bekräftigten Moskau und Astana ihr Engagement"
+    after = trim(lead, seg_end)  # past a subject that follows its verb (kritisierte Kasachstan …)
     if after and (not doc[after[0]].is_lower or doc[after[0]].lower_ in _RELATIVES | {"ein", "eine", "einen", "solche"}):
         # German noun phrases start with an article or a capitalised noun; the phrase ends
         # where a coordinated verb or a verb of utterance takes over
@@ -1178,7 +1209,10 @@ def _object(ctx: Sentence, first: int, last: int, seg_start: int, seg_end: int, 
                 break
         return trim(a, b)
     before_start = speaker.span.end if speaker.span is not None and seg_start <= speaker.span.start < first else seg_start
-    return trim(before_start, first)
+    before = trim(before_start, first)
+    if before and all(_in_timex(ctx, k) for k in range(*before)):
+        return None  # only a date stands before the verb: no object
+    return before
 
 
 def _modifier(token) -> bool:
