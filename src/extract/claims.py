@@ -21,7 +21,6 @@ from .models import SYMMETRIC, Claim, DateValue, Entity, Evidence, NumberValue, 
 
 _POSSESSIVES = {"sein", "seine", "seinem", "seinen", "seiner", "seines", "ihr", "ihre", "ihrem", "ihren", "ihrer", "ihres", "dessen", "deren", "unser", "unsere", "unserem", "unseren"}
 _DETERMINERS = {"der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer", "eines"}
-_TEXT_STOP = {"vom", "am", "im", "mit", "zwischen", "sowie", "in", "seit", "bis", "und", "dass", "weil", "da", "wobei", "als"}
 _CLAUSE_END = {".", ";", ":", "!", "?", "(", ")", "–", "—", "\n"}
 _PREPOSITIONS = {"mit", "zu", "zur", "zum", "zwischen", "nach", "aus", "gegen", "in", "im", "über", "durch", "von", "vom",
                  "für", "bei", "gegenüber", "an", "am", "auf"}
@@ -47,7 +46,6 @@ class Rule:
     value_types: tuple[str, ...] = ()
     value_preps: tuple[str, ...] = ()
     unit: str | None = None
-    text_from: str = "after"
     text_nouns: re.Pattern | None = None
     every_actor: bool = False
     every_partner: bool = False
@@ -57,7 +55,6 @@ class Rule:
     actor_where: bool = False
     actor_preps: tuple[str, ...] = ()
     prefer: tuple[str, ...] = ()
-    partner_in_value: bool = False
     speech: bool = False
     infinitive: re.Pattern | None = None
     skip_if: re.Pattern | None = None
@@ -84,7 +81,6 @@ class Rule:
             value_types=tuple(cfg.get("value_types", ())),
             value_preps=tuple(cfg.get("value_preps", ())),
             unit=cfg.get("unit"),
-            text_from=cfg.get("text_from", "after"),
             text_nouns=re.compile(cfg["text_nouns"], re.IGNORECASE) if cfg.get("text_nouns") else None,
             every_actor=cfg.get("every_actor", False),
             every_partner=cfg.get("every_partner", False),
@@ -94,7 +90,6 @@ class Rule:
             actor_where=cfg.get("actor_where", False),
             actor_preps=tuple(cfg.get("actor_preps", ())),
             prefer=tuple(cfg.get("prefer", ())),
-            partner_in_value=cfg.get("partner_in_value", False),
             speech=cfg.get("speech", False),
             infinitive=_rx(cfg.get("infinitive")),
             skip_if=_rx(cfg.get("skip_if")),
@@ -266,8 +261,6 @@ class ClaimAssembler:
         self.negation = _rx(cfg["negation"])
         self.prepositions = set(cfg["prepositions"])
         self.date_ignore = {w.lower() for w in cfg.get("date_ignore", [])}
-        self.subject_words = {w.lower() for w in cfg.get("subject_words", [])}
-        self._region: tuple[int, int] | None = None  # token range of the last text value
         self._place: str | None = None  # the city a visit went to
         self.object_end = _rx(cfg.get("object_end"))
         self.presence = {k: re.compile(v) for k, v in cfg["relations"]["military_presence"]["nouns"].items()}
@@ -348,7 +341,6 @@ class ClaimAssembler:
         evidence = [Evidence(start=start, end=end, text=doc.text[start:end])]
 
         claims = []
-        self._region = None
         self._place = None
         for value, value_span in self._values(rule, ctx, cue):
             if rule.needs_value and value is None:
@@ -388,7 +380,7 @@ class ClaimAssembler:
                     actors, partners = self._rank(rule, marked, anchor)[:1], [topic]
                 else:
                     actors = [topic]
-                    partners = self._partners(rule, ctx, anchor, taken, self._region)
+                    partners = self._partners(rule, ctx, anchor, taken)
             elif rule.relation == "trade_partner_rank":
                 actors, partners = self._ranked(ctx, taken)
             elif rule.relation in SYMMETRIC and rule.prefer[:1] == ("PER",) and \
@@ -401,7 +393,7 @@ class ClaimAssembler:
                     actors = _unique(actors + self._group(ctx, cue, found_so_far, value))
                 else:
                     actors = actors[:1]
-                partners = self._partners(rule, ctx, anchor, taken | {id(m.span) for m in actors}, self._region)
+                partners = self._partners(rule, ctx, anchor, taken | {id(m.span) for m in actors})
                 partners = [m for m in partners if m.id not in {a.id for a in actors}]
             if rule.implicit and topics:
                 ids = {m.id for m in actors} | {m.id for m in partners}
@@ -784,14 +776,10 @@ class ClaimAssembler:
             free = pool
         return _unique(self._rank(rule, free, cue) if not rule.every_actor else free)
 
-    def _partners(self, rule: Rule, ctx: Sentence, cue: int, taken: set[int], region=None) -> list[Mention]:
+    def _partners(self, rule: Rule, ctx: Sentence, cue: int, taken: set[int]) -> list[Mention]:
         if not rule.partner:
             return []
         pool = [m for m in ctx.mentions if m.label in rule.partner and id(m.span) not in taken]
-        if rule.partner_in_value:
-            # what a position is about is named inside its object, or after gegen/gegenüber
-            pool = [m for m in pool if (region and region[0] <= m.span.start < region[1] and m.prep not in _LOCATIVE)
-                    or m.prep in rule.partner_preps]
         marked = [m for m in pool if m.prep in rule.partner_preps]
         rest = [m for m in pool if m not in marked]
         if rule.prefer:  # a named person outranks a marked state: "Gespräche … mit Minister X"
@@ -855,51 +843,15 @@ class ClaimAssembler:
         return [(best._.quantity, best)]
 
     def _text(self, rule: Rule, ctx: Sentence, cue: int) -> str | None:
+        """A name in quotes that is the cue's own (Übungen … mit der Bezeichnung
+        "Steppenadler-2008"), not some other quoted title in the sentence."""
         doc = ctx.span.doc
-        if rule.text_from == "quoted":
-            # a name in quotes that is the cue's own (Übungen … mit der Bezeichnung "Steppenadler-2008"),
-            # not some other quoted title in the sentence
-            for m in _QUOTED.finditer(ctx.text):
-                at = ctx.token_at(m.start())
-                between = doc[min(cue, at) : max(cue, at)]
-                if 0 < at - cue <= 2 or (at > cue and any(t.lower_ in _NAMING for t in between) and at - cue <= 8):
-                    return m.group(1).strip()
-            return None
-        if rule.text_from == "np" and rule.text_nouns is not None:
-            heads = [t.i for t in ctx.span if rule.text_nouns.search(t.text)]
-            if not heads:
-                return None
-            start = end = min(heads, key=lambda i: abs(i - cue))
-            while start - 1 >= ctx.span.start and _modifier(doc[start - 1]):
-                start -= 1
-            end += 1
-            while end < ctx.span.end and end - start < 12 and doc[end].text not in _CLAUSE_END \
-                    and doc[end].lower_ not in _TEXT_STOP - {"und"} and not _in_timex(ctx, end):
-                end += 1
-            return doc[start:end].text.strip(" ,") or None
-        # the phrase after the cue word, up to the end of its clause ...
-        i = cue + 1
-        while i < ctx.span.end and (doc[i].is_punct or doc[i].lower_ in {"dass", "sich", "für", "zu"}):
-            i += 1
-        end = i
-        while end < ctx.span.end and end - i < 10 and doc[end].text not in _CLAUSE_END and doc[end].text != ",":
-            end += 1
-        words = [t for t in doc[i:end] if not t.is_punct]
-        if len(words) >= 2 and not all(t.is_lower for t in words[:2]):
-            self._region = (i, end)
-            return doc[i:end].text.strip()
-        # ... or, where the verb closes its clause (dass sein Land die Sanktionen befolgen
-        # werde), the phrase before it, back to the clause's start
-        start = cue
-        while start - 1 >= ctx.span.start and cue - start < 12 and doc[start - 1].text not in _CLAUSE_END | {","} \
-                and doc[start - 1].lower_ not in {"dass", "ob", "weil", "und"}:
-            start -= 1
-        head = [t for t in doc[start:cue]]
-        while head and (head[0].lower_ in self.subject_words or head[0].ent_type_ or head[0].is_punct):
-            head = head[1:]
-        text = doc[head[0].i:cue].text.strip() if head else ""
-        self._region = (head[0].i, cue) if text else (i, end)
-        return text or (doc[i:end].text.strip() or None)
+        for m in _QUOTED.finditer(ctx.text):
+            at = ctx.token_at(m.start())
+            between = doc[min(cue, at) : max(cue, at)]
+            if 0 < at - cue <= 2 or (at > cue and any(t.lower_ in _NAMING for t in between) and at - cue <= 8):
+                return m.group(1).strip()
+        return None
 
     def _date(self, ctx: Sentence, cue: int, numeric: bool = False, segment: tuple[int, int] | None = None) -> DateValue | None:
         """The claim's own time: the nearest date in its clause (its segment, where given),
@@ -1016,6 +968,14 @@ def _agent(ctx: Sentence, cue: int, seg_end: int, labels: tuple[str, ...]) -> Me
 
 
 
+def _closing_quote(ctx: Sentence, i: int, reach: int = 10) -> int | None:
+    """Where a quoted name opening at token ``i`` closes („Expo 2017“), if it opens there."""
+    doc = ctx.span.doc
+    if i >= ctx.span.end or doc[i].text not in "„\"»":
+        return None
+    return next((k for k in range(i + 1, min(ctx.span.end, i + reach)) if doc[k].text in "“\"«"), None)
+
+
 def _event_phrase(ctx: Sentence, head: int) -> tuple[int, int]:
     """An event as written: a name-like adjective or ordinal before its noun, and a quoted
     name or a complement (über …, zur …, zwischen …) after it, never the place."""
@@ -1025,10 +985,8 @@ def _event_phrase(ctx: Sentence, head: int) -> tuple[int, int]:
                                     or re.fullmatch(r"\d+\.", doc[a - 1].text)):
         a -= 1
     b = head + 1
-    if b < ctx.span.end and doc[b].text in "„\"»":
-        close = next((k for k in range(b + 1, min(ctx.span.end, b + 8)) if doc[k].text in "“\"«"), None)
-        if close:
-            return a, close + 1
+    if (close := _closing_quote(ctx, b)) is not None:
+        return a, close + 1
     if b < ctx.span.end and doc[b].lower_ in {"über", "zur", "zum", "zu", "zwischen", "für", "gegen"}:
         stops = {"in", "im", "statt", "unter"} | ({"und"} if doc[b].lower_ != "zwischen" else set())
         k = b + 1
@@ -1120,10 +1078,8 @@ def _noun_phrase(ctx: Sentence, head: int) -> tuple[int, int]:
     while a - 1 >= ctx.span.start and _modifier(doc[a - 1]):
         a -= 1
     b = head + 1
-    if b < ctx.span.end and doc[b].text in "„\"»":
-        close = next((k for k in range(b + 1, min(ctx.span.end, b + 10)) if doc[k].text in "“\"«"), None)
-        if close:
-            return a, close + 1
+    if (close := _closing_quote(ctx, b)) is not None:
+        return a, close + 1
     if b < ctx.span.end and doc[b].lower_ in {"über", "von", "zwischen", "zu", "für", "gegen"}:
         while b < ctx.span.end and b - head < 12 and doc[b].text not in _CLAUSE_END | {"“", "\""} \
                 and doc[b].lower_ not in {"vom", "am", "im", "mit", "sowie", "in", "seit", "bis", "zur", "zum", "ist", "sind",
