@@ -265,6 +265,7 @@ class ClaimAssembler:
         self.object_end = _rx(cfg.get("object_end"))
         self.presence = {k: re.compile(v) for k, v in cfg["relations"]["military_presence"]["nouns"].items()}
         self.number_words = set(cfg.get("number_words", []))
+        self.leaving = re.compile(cfg["relations"]["member_of"].get("leaving", "$^"), re.IGNORECASE)
         self.population_nouns = re.compile(cfg.get("population_nouns", "bevölkerung"))
         self.anaphoric = _rx(cfg.get("anaphoric", [r"\bhierfür\b"]))
         self.date_anaphora = _rx(cfg.get("date_anaphora", [r"\bdort\b"]))
@@ -330,6 +331,8 @@ class ClaimAssembler:
             return self._presence(rule, ctx, doc)
         if rule.relation == "agreement":
             return self._agreements(rule, ctx, doc, found_so_far, topic)
+        if rule.relation == "member_of":
+            return self._memberships(rule, ctx, doc, topic, found_so_far)
         match = rule.cues.search(ctx.text)
         if not match:
             return []
@@ -606,6 +609,58 @@ class ClaimAssembler:
                 ))
         return claims
 
+    # ------------------------------------------------------------------ memberships
+
+    def _memberships(self, rule: Rule, ctx: Sentence, doc: Doc, topic: Mention | None, found: dict) -> list[Claim]:
+        """Every membership cue of a clause with the organisations of its own stretch:
+        "ist seit 1961 Mitglied der Vereinten Nationen, trat 2012 der OSZE bei und gehört
+        seit 1997 der WTO an" is three memberships, each with its date; a list of
+        organisations after one cue is one membership each; leaving (trat … aus) dates
+        the end; "ist es nicht", "gehört … nicht an" deny it."""
+        matches = list(rule.cues.finditer(ctx.text))
+        if not matches:
+            return []
+        cues = [(ctx.token_at(m.start()), ctx.token_at(max(m.end() - 1, m.start())), m) for m in matches]
+        group = re.compile(r"-(staaten|mitglieder|länder|partner)\w*$", re.IGNORECASE)
+        orgs_all = [m for m in ctx.mentions if m.label in rule.value_types and not group.search(m.span.text)]
+        # "der NATO-Initiative Partnership for Peace": the initiative itself, not NATO
+        orgs_all = [m for m in orgs_all if not ("-" in m.span.text and any(
+            o.span.start in (m.span.end, m.span.end + 1) for o in orgs_all if o is not m))]
+        modifiers = {id(m.span) for m in ctx.mentions for o in orgs_all
+                     if m.span.text[:1].islower() and o.span.start - 4 <= m.span.end <= o.span.start}
+        states = [m for m in ctx.mentions if m.label in rule.actor and m.prep is None
+                  and id(m.span) not in modifiers and not _attached_genitive(m)]
+        modality, attributed = self._modality(rule, ctx, doc)
+        claims = []
+        for k, (first, last, match) in enumerate(cues):
+            lo = cues[k - 1][1] + 1 if k else ctx.span.start
+            hi = cues[k + 1][0] if k + 1 < len(cues) else ctx.span.end
+            seg = _segment(ctx.span, first, clauses_only=True)
+            orgs = [m for m in orgs_all if lo <= m.span.start < hi]
+            if not orgs and doc[seg[0]].lower_ in _RELATIVES:  # "…, dem auch Tadschikistan angehört"
+                orgs = [m for m in orgs_all if m.span.start < seg[0]][-1:]
+            if not orgs:
+                continue
+            members = [m for m in states if seg[0] <= m.span.start < seg[1]]
+            members = _unique(members + self._group(ctx, first, found, None, within=seg))
+            if not members and topic is not None and any(t.lower_ in ("es", "sie") for t in doc[seg[0]:seg[1]]):
+                members = [topic]  # "Der SOZ gehört es seit ihrer Gründung an": the state spoken of
+            negative = bool(self.negation.search(doc[lo:hi].text))
+            date = self._date(ctx, first, segment=(lo, hi))
+            if date is not None and self.leaving.search(match.group(0)):
+                date = date.model_copy(update={"role": "end"})  # trat 2012 aus: the membership ended
+            elif date is not None and date.role not in rule.date_roles:
+                date = None  # a membership dates from when it began, not from any date nearby
+            for org in _unique(orgs):
+                for member in members:
+                    claims.append(Claim(
+                        claim_id="", doc_id=doc._.doc_id or "", relation="member_of", actor=member.entity(),
+                        value=org.entity(), date=date, modality=modality, attributed_to=attributed,
+                        polarity="negative" if negative else "positive",
+                        evidence=[self._evidence(ctx, doc)], confidence=rule.confidence,
+                    ))
+        return claims
+
     # ------------------------------------------------------------------ military presence
 
     def _presence(self, rule: Rule, ctx: Sentence, doc: Doc) -> list[Claim]:
@@ -717,7 +772,7 @@ class ClaimAssembler:
 
     # ------------------------------------------------------------------ arguments
 
-    def _group(self, ctx: Sentence, cue: int, found: dict, value) -> list[Mention]:
+    def _group(self, ctx: Sentence, cue: int, found: dict, value, within: tuple[int, int] | None = None) -> list[Mention]:
         """States a group word stands for: "Beide" (the last two states named), "alle anderen
         EAWU-Staaten" (the states this document already made members of the EAWU)."""
         doc = ctx.span.doc
@@ -733,6 +788,8 @@ class ClaimAssembler:
             first = {e.kb_id_: e for e in doc.ents if e.label_ == "COUNTRY"}
             out += [Mention(first[i], "COUNTRY", i, None) for i in states if len(states) == 2]
         for m in ctx.mentions:
+            if within is not None and not within[0] <= m.span.start < within[1]:
+                continue
             if m.label == "ORG" and re.search(r"-(staaten|mitglieder|länder|partner)\w*$", m.span.text, re.I):
                 before = {t.lower_ for t in doc[max(ctx.span.start, m.span.start - 2) : m.span.start]}
                 if "alle" in before:
