@@ -25,7 +25,7 @@ _CLAUSE_END = {".", ";", ":", "!", "?", "(", ")", "–", "—", "\n"}
 _PREPOSITIONS = {"mit", "zu", "zur", "zum", "zwischen", "nach", "aus", "gegen", "in", "im", "über", "durch", "von", "vom",
                  "für", "bei", "gegenüber", "an", "am", "auf"}
 _NUMERIC = {"money", "percent", "quantity", "count", "rank"}
-_ZU_INFINITIVE = re.compile(r"(ab|an|auf|aus|bei|ein|fest|her|hin|mit|nach|vor|weg|zurück|zusammen|dar|durch|über|um|unter|wieder)zu\w+en")
+_ZU_INFINITIVE = re.compile(r"[a-zäöü]{2,}zu[a-zäöüß]{2,}(en|ern|eln)")  # freizugeben, zurückzuziehen
 _NAMING = {"bezeichnung", "namens", "genannt", "titel", "name", "motto", "codename"}
 _LOCATIVE = {"in", "im", "auf", "am", "bei", "aus"}
 _QUOTED = re.compile(r"[„\"»‚']([^“\"«‘']{2,80})[“\"«‘']")
@@ -265,6 +265,7 @@ class ClaimAssembler:
         self.object_end = _rx(cfg.get("object_end"))
         self.presence = {k: re.compile(v) for k, v in cfg["relations"]["military_presence"]["nouns"].items()}
         self.number_words = set(cfg.get("number_words", []))
+        self.government = re.compile(cfg.get("government", "^regierung$"), re.IGNORECASE)
         self.leaving = re.compile(cfg["relations"]["member_of"].get("leaving", "$^"), re.IGNORECASE)
         self.population_nouns = re.compile(cfg.get("population_nouns", "bevölkerung"))
         self.anaphoric = _rx(cfg.get("anaphoric", [r"\bhierfür\b"]))
@@ -324,7 +325,7 @@ class ClaimAssembler:
         if rule.skip_if is not None and rule.skip_if.search(ctx.text):
             return []
         if rule.speech:
-            return self._speech(rule, ctx, doc)
+            return self._speech(rule, ctx, doc, topic)
         if rule.relation == "hosts_event":
             return self._events(rule, ctx, doc)
         if rule.relation == "military_presence":
@@ -457,13 +458,14 @@ class ClaimAssembler:
 
     # ------------------------------------------------------------------ speech acts
 
-    def _speech(self, rule: Rule, ctx: Sentence, doc: Doc) -> list[Claim]:
+    def _speech(self, rule: Rule, ctx: Sentence, doc: Doc, topic: Mention | None = None) -> list[Claim]:
         """Stances and requests: every cue in the clause is its own act of speaking.
 
         Each cue gets the segment of the clause it stands in (cut at subordinate
-        clauses); its speaker is the nearest mention before it there, or, in a
-        verb-second clause (Im Oktober forderte Astana Kiew auf), right after it; its
-        object is the phrase it governs; each state the object names is a claim.
+        clauses); its speaker is the subject there: before the cue, after it in a
+        verb-second clause (Im Oktober forderte Astana Kiew auf), a pronoun's person, a
+        government's state; its object is the phrase it governs; each state the object
+        names is a claim of its own.
         """
         claims = []
         reported, attributed, attribution = None, None, (0, 0)
@@ -474,7 +476,6 @@ class ClaimAssembler:
                 cue_at = ctx.token_at(m.start())
                 src = [x for x in ctx.mentions if attributed and x.id == attributed.id]
                 attribution = (min([cue_at] + [x.span.start for x in src]), max([cue_at + 1] + [x.span.end for x in src]))
-        possible = dict(self.modality).get("possible")
         seen_spans: set[tuple[int, int]] = set()
         spans_done: list[int] = []  # where earlier cues of the clause ended
         for match in rule.cues.finditer(ctx.text):
@@ -483,31 +484,8 @@ class ClaimAssembler:
                 continue
             seen_spans.add((first, last))
             seg_start, seg_end = _segment(ctx.span, first)
-            candidates = [m for m in ctx.mentions if m.label in rule.actor and m.prep is None
-                          and not attribution[0] <= m.span.start < attribution[1]]
-            opener = ctx.span.doc[seg_start].lower_ if seg_start < ctx.span.end else ""
-            speaker = None
-            subjects = [m for m in candidates if m.subject and seg_start <= m.span.start < seg_end]
-            if subjects:  # a parse names the subject, whatever the word order
-                speaker = min(subjects, key=lambda m: _distance(m.span, first))
-            elif opener in _SUBORDINATORS:  # "dass Nursultan … nicht anerkenne": the clause's subject comes first
-                inside = [m for m in candidates if seg_start <= m.span.start < first]
-                speaker = inside[0] if inside else None
-            if speaker is None:
-                before = [m for m in candidates if seg_start <= m.span.start and m.span.end <= first]
-                after = [m for m in candidates if first < m.span.start < seg_end and m.span.start <= last + 3]
-                if before:
-                    speaker = self._rank(rule, before, first)[0]
-                elif after:  # verb-second: the subject follows the verb
-                    speaker = self._rank(rule, after, first)[0]
-                else:  # the main clause's subject, or the antecedent of a relative pronoun
-                    earlier = [m for m in candidates if m.span.end <= first]
-                    pronoun = any(t.lower_ in ("er", "sie") for t in ctx.span.doc[seg_start:first])
-                    persons = [m for m in earlier if m.label == "PER"]
-                    if pronoun and persons:  # "nachdem er … seine Unterstützung geäußert hatte"
-                        earlier = persons
-                    speaker = max(earlier, key=lambda m: m.span.start) if earlier else None
-            agent = _agent(ctx, first, seg_end, rule.actor) if ctx.span.doc[first].text[:1].isupper() else None
+            speaker = self._speaker(rule, ctx, first, last, seg_start, seg_end, attribution, topic)
+            agent = _agent(ctx, first, seg_end, rule.actor) if doc[first].text[:1].isupper() else None
             if agent is not None:  # a nominal act: "die Anerkennung der Volksrepubliken durch Moskau"
                 speaker, seg_end = agent, agent.span.start
             if speaker is None:
@@ -528,11 +506,15 @@ class ClaimAssembler:
                 # the addressee (request) or the accused (vorwerfen) stands between speaker and content
                 lo = min(first, speaker.span.end if speaker.span is not None else first)
                 addressees = [m for m in ctx.mentions if m.label in rule.partner and m is not speaker
-                              and lo <= m.span.start < o_start and not attribution[0] <= m.span.start < attribution[1]]
+                              and m.id != speaker.id and lo <= m.span.start < o_start
+                              and not attribution[0] <= m.span.start < attribution[1]]
                 partners = addressees[-1:] if rule.relation != "request" else addressees[:1]
-                if not partners and any(t.lower_ in ("ihm", "ihn") for t in ctx.span.doc[lo:o_start]):
+                between = {t.lower_ for t in doc[lo:o_start]}
+                if not partners and between & {"ihm", "ihn"}:
                     persons = [m for m in ctx.mentions if m.label == "PER" and m.span.end <= first and m is not speaker]
                     partners = persons[-1:]  # "die ihm vorwerfen, …": the man named before
+                if not partners and between & {"beide", "beiden"}:  # "rief beide Seiten … auf"
+                    partners = self._group(ctx, o_start, {}, None)
             else:
                 partners = [m for m in ctx.mentions if m.label in rule.partner and o_start <= m.span.start < o_end
                             and m.prep not in _LOCATIVE and m.id != speaker.id and not _compound_prefix(m)]
@@ -540,8 +522,9 @@ class ClaimAssembler:
                              and m not in partners and m.id != speaker.id]
             date = self._date(ctx, first)
             qualifiers = self._qualifiers(rule, ctx)
-            segment_text = ctx.span.doc[seg_start:seg_end].text
-            modality = reported or ("possible" if possible is not None and possible.search(segment_text) else "asserted")
+            segment_text = doc[seg_start:seg_end].text
+            modality = reported or next((name for name, pattern in self.modality
+                                         if name != "reported" and pattern.search(segment_text)), "asserted")
             for partner in _unique(partners) or [None]:
                 claims.append(Claim(
                     claim_id="", doc_id=doc._.doc_id or "", relation=rule.relation,
@@ -552,6 +535,47 @@ class ClaimAssembler:
                     evidence=[self._evidence(ctx, doc)], confidence=rule.confidence,
                 ))
         return claims
+
+    def _speaker(self, rule: Rule, ctx: Sentence, first: int, last: int, seg_start: int, seg_end: int,
+                 attribution: tuple[int, int], topic: Mention | None) -> Mention | None:
+        """Who takes a position or makes a request at the cue ``first``…``last``."""
+        doc = ctx.span.doc
+
+        def government(m: Mention) -> bool:  # "das Außenministerium in Eriwan": the state
+            return m.label == "COUNTRY" and m.prep == "in" and m.span.start >= 2 and any(
+                self.government.search(t.lower_) for t in doc[max(ctx.span.start, m.span.start - 3) : m.span.start])
+
+        candidates = [m for m in ctx.mentions if m.label in rule.actor and (m.prep is None or government(m))
+                      and not attribution[0] <= m.span.start < attribution[1]]
+        subjects = [m for m in candidates if m.subject and seg_start <= m.span.start < seg_end]
+        if subjects:  # a parse names the subject, whatever the word order
+            return min(subjects, key=lambda m: _distance(m.span, first))
+        if doc[seg_start].lower_ in _SUBORDINATORS:  # "dass Nursultan … nicht anerkenne": its subject comes first
+            inside = [m for m in candidates if seg_start <= m.span.start < first]
+            if inside:
+                return inside[0]
+        comma = max([t.i for t in doc[seg_start:first] if t.text == ","], default=seg_start - 1)
+        local = [m for m in candidates if comma < m.span.start and m.span.end <= first]
+        if local:  # "Kamilow erklärte …, Usbekistan erkenne … nicht an": the reported clause's own subject
+            return self._rank(rule, local, first)[0]
+        if last + 1 < seg_end and doc[last + 1].lower_ in ("er", "sie") or doc[first + 1 : first + 2].text.lower() in ("er", "sie"):
+            return _last_subject(doc, ctx.span.start)  # "forderte er Armenien auf"
+        before = [m for m in candidates if seg_start <= m.span.start and m.span.end <= first]
+        after = [m for m in candidates if first < m.span.start < seg_end and m.span.start <= last + 3]
+        if before:
+            return self._rank(rule, before, first)[0]
+        if after:  # verb-second: the subject follows the verb
+            return self._rank(rule, after, first)[0]
+        earlier = [m for m in candidates if m.span.end <= first]
+        pronoun = any(t.lower_ in ("er", "sie") for t in doc[seg_start:first])
+        persons = [m for m in earlier if m.label == "PER"]
+        if pronoun and persons:  # "nachdem er … seine Unterstützung geäußert hatte"
+            earlier = persons
+        if earlier:  # the main clause's subject, or the antecedent of a relative pronoun
+            return max(earlier, key=lambda m: m.span.start)
+        if topic is not None and any(self.government.search(t.lower_) for t in doc[ctx.span.start:first]):
+            return topic  # "Die Regierung hat zugesichert, … einzuhalten": the state the text is about
+        return None
 
     def _evidence(self, ctx: Sentence, doc: Doc) -> Evidence:
         start = ctx.span.start_char + (len(ctx.text) - len(ctx.text.lstrip()))
@@ -990,7 +1014,8 @@ class ClaimAssembler:
 
 _SUBORDINATORS = {"denn", "dass", "weil", "wobei", "ohne", "nachdem", "obwohl", "da", "damit", "sodass", "indem", "während", "wenn", "falls"}
 _RELATIVES = {"der", "die", "das", "dem", "den", "deren", "dessen", "welche", "welcher", "welches"}
-_OBJECT_SKIP = {"bezüglich", "hinsichtlich", "betreffend", "zwar", "aber", "dennoch", "jedoch", "auch", "doch", "deshalb", "daher", "ferner", "offen", "klar",
+_ADJUNCT_PREPS = {"in", "im", "bei", "beim", "auf", "vor", "während", "nach"}
+_OBJECT_SKIP = {"bislang", "weiterhin", "nun", "entschieden", "grundsätzlich", "scharf", "vehement", "jedoch", "bezüglich", "hinsichtlich", "betreffend", "zwar", "aber", "dennoch", "jedoch", "auch", "doch", "deshalb", "daher", "ferner", "offen", "klar",
                 "nicht", "nie", "niemals", "kein", "keine", "unmissverständlich", "ausdrücklich", "wiederholt", "erneut",
                 "sich", "für", "sei", "seine", "ihre", "sein", "ihr", "ebenfalls", "bereits", "stets", "immer", "noch"}
 
@@ -1014,6 +1039,18 @@ def _segment(sent: Span, i: int, clauses_only: bool = False) -> tuple[int, int]:
     while end < sent.end and not boundary(end):
         end += 1
     return start, end
+
+
+def _after_mentions(ctx: Sentence, first: int, last: int, speaker: Mention) -> tuple[int, int] | None:
+    """Inside a separable verb, what follows the speaker and the addressee."""
+    inside = [m for m in ctx.mentions if first < m.span.start < last]
+    if not inside:
+        return None
+    a = max(m.span.end for m in inside[:2] if m is speaker or m.span.start <= inside[0].span.end + 1)
+    doc = ctx.span.doc
+    while a < last and (_in_timex(ctx, a) or doc[a].lower_ in _OBJECT_SKIP or doc[a].is_punct):
+        a += 1
+    return (a, last) if last > a else None
 
 
 def _agent(ctx: Sentence, cue: int, seg_end: int, labels: tuple[str, ...]) -> Mention | None:
@@ -1174,6 +1211,17 @@ def _object(ctx: Sentence, first: int, last: int, seg_start: int, seg_end: int, 
     def trim(a: int, b: int) -> tuple[int, int] | None:
         if a == seg_start and a < b and doc[a].lower_ in _RELATIVES:
             a += 1  # the relative pronoun opening the clause is its subject, not its object
+        while True:  # adjuncts of time and setting before the object: am Dienstag, in einer Rede
+            while a < b and (_in_timex(ctx, a) or doc[a].lower_ in _OBJECT_SKIP or doc[a].is_punct):
+                a += 1
+            if a < b and doc[a].lower_ in _ADJUNCT_PREPS:
+                k = a + 1
+                while k < b and not doc[k].is_title and k - a <= 3:
+                    k += 1
+                if k < b - 1 and doc[k].is_title:
+                    a = k + 1
+                    continue
+            break
         while a < b and (doc[a].is_punct or doc[a].lower_ in _OBJECT_SKIP or doc[a].is_space):
             a += 1
         while b > a and (doc[b - 1].is_punct or doc[b - 1].lower_ in _OBJECT_SKIP | {"hat", "haben", "werde", "wird", "habe", "und", "oder"}
@@ -1192,7 +1240,11 @@ def _object(ctx: Sentence, first: int, last: int, seg_start: int, seg_end: int, 
             if k > j + 1 and _ZU_INFINITIVE.fullmatch(doc[k].lower_):
                 return trim(j + 1, k + 1)  # zurückzuziehen, anzuerkennen
             k += 1
-        return trim(last + 1, min(seg_end, last + 12))
+        # no zu-infinitive: the request's content is inside the separable verb, after its
+        # addressee (forderte Baku zum sofortigen Abzug auf), or before a final verb (um … bitten)
+        return _after_mentions(ctx, first, last, speaker) or trim(speaker.span.end if speaker.span is not None
+                                                                    and speaker.span.end <= first else first, first) \
+            if last > first + 1 or speaker.span is None or speaker.span.end <= first else trim(last + 1, min(seg_end, last + 12))
     if last + 2 < ctx.span.end and doc[last + 1].text == "," and doc[last + 2].lower_ == "dass":
         # "bekräftigt, dass die territoriale Integrität … gewahrt werden müsse"
         k = last + 3
@@ -1201,7 +1253,10 @@ def _object(ctx: Sentence, first: int, last: int, seg_start: int, seg_end: int, 
             k += 1
         return trim(last + 3, k)
     if last > first + 1:  # separable verb or "lehnte … ab": the object sits inside
-        inner = trim(first + 1, last)
+        a = first + 1
+        if speaker.span is not None and first < speaker.span.start < last:
+            a = speaker.span.end  # "lehnte Präsident Alijew … ab": past the subject
+        inner = trim(a, last)
         if inner:
             return inner
     lead = last + 1
