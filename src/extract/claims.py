@@ -478,18 +478,23 @@ class ClaimAssembler:
                 attribution = (min([cue_at] + [x.span.start for x in src]), max([cue_at + 1] + [x.span.end for x in src]))
         seen_spans: set[tuple[int, int]] = set()
         spans_done: list[int] = []  # where earlier cues of the clause ended
+        previous: Mention | None = None  # the speaker of the clause's previous cue
         for match in rule.cues.finditer(ctx.text):
             first, last = ctx.token_at(match.start()), ctx.token_at(max(match.end() - 1, match.start()))
             if (first, last) in seen_spans:
                 continue
             seen_spans.add((first, last))
             seg_start, seg_end = _segment(ctx.span, first)
-            speaker = self._speaker(rule, ctx, first, last, seg_start, seg_end, attribution, topic)
+            if previous is not None and first > ctx.span.start and doc[first - 1].lower_ in ("und", "sowie", "aber"):
+                speaker = previous  # "verurteilte … und forderte Baku … auf": one subject, two verbs
+            else:
+                speaker = self._speaker(rule, ctx, first, last, seg_start, seg_end, attribution, topic)
             agent = _agent(ctx, first, seg_end, rule.actor) if doc[first].text[:1].isupper() else None
             if agent is not None:  # a nominal act: "die Anerkennung der Volksrepubliken durch Moskau"
                 speaker, seg_end = agent, agent.span.start
             if speaker is None:
                 continue
+            previous = speaker
             infinitive = rule.relation == "request" or bool(rule.infinitive and rule.infinitive.search(match.group(0)))
             prior = [c for c in spans_done if c < first]
             obj = _object(ctx, first, last, max([seg_start] + prior), seg_end, speaker, infinitive, self.object_end)
@@ -541,12 +546,15 @@ class ClaimAssembler:
         """Who takes a position or makes a request at the cue ``first``…``last``."""
         doc = ctx.span.doc
 
-        def government(m: Mention) -> bool:  # "das Außenministerium in Eriwan": the state
-            return m.label == "COUNTRY" and m.prep == "in" and m.span.start >= 2 and any(
-                self.government.search(t.lower_) for t in doc[max(ctx.span.start, m.span.start - 3) : m.span.start])
+        def government(m: Mention) -> Mention | None:  # "das Außenministerium in Eriwan": the state
+            state = _state_of(m)
+            if m.prep == "in" and state and any(
+                    self.government.search(t.lower_) for t in doc[max(ctx.span.start, m.span.start - 3) : m.span.start]):
+                return Mention(m.span, "COUNTRY", state, None, m.span.text)
+            return None
 
-        candidates = [m for m in ctx.mentions if m.label in rule.actor and (m.prep is None or government(m))
-                      and not attribution[0] <= m.span.start < attribution[1]]
+        candidates = [g for m in ctx.mentions if not attribution[0] <= m.span.start < attribution[1]
+                      for g in ([m] if m.label in rule.actor and m.prep is None else [government(m)]) if g is not None]
         subjects = [m for m in candidates if m.subject and seg_start <= m.span.start < seg_end]
         if subjects:  # a parse names the subject, whatever the word order
             return min(subjects, key=lambda m: _distance(m.span, first))
@@ -1015,7 +1023,7 @@ class ClaimAssembler:
 _SUBORDINATORS = {"denn", "dass", "weil", "wobei", "ohne", "nachdem", "obwohl", "da", "damit", "sodass", "indem", "während", "wenn", "falls"}
 _RELATIVES = {"der", "die", "das", "dem", "den", "deren", "dessen", "welche", "welcher", "welches"}
 _ADJUNCT_PREPS = {"in", "im", "bei", "beim", "auf", "vor", "während", "nach"}
-_OBJECT_SKIP = {"bislang", "weiterhin", "nun", "entschieden", "grundsätzlich", "scharf", "vehement", "jedoch", "bezüglich", "hinsichtlich", "betreffend", "zwar", "aber", "dennoch", "jedoch", "auch", "doch", "deshalb", "daher", "ferner", "offen", "klar",
+_OBJECT_SKIP = {"will", "wollen", "wollte", "soll", "sollen", "möchte", "bislang", "weiterhin", "nun", "entschieden", "grundsätzlich", "scharf", "vehement", "jedoch", "bezüglich", "hinsichtlich", "betreffend", "zwar", "aber", "dennoch", "jedoch", "auch", "doch", "deshalb", "daher", "ferner", "offen", "klar",
                 "nicht", "nie", "niemals", "kein", "keine", "unmissverständlich", "ausdrücklich", "wiederholt", "erneut",
                 "sich", "für", "sei", "seine", "ihre", "sein", "ihr", "ebenfalls", "bereits", "stets", "immer", "noch"}
 
@@ -1042,15 +1050,23 @@ def _segment(sent: Span, i: int, clauses_only: bool = False) -> tuple[int, int]:
 
 
 def _after_mentions(ctx: Sentence, first: int, last: int, speaker: Mention) -> tuple[int, int] | None:
-    """Inside a separable verb, what follows the speaker and the addressee."""
-    inside = [m for m in ctx.mentions if first < m.span.start < last]
-    if not inside:
-        return None
-    a = max(m.span.end for m in inside[:2] if m is speaker or m.span.start <= inside[0].span.end + 1)
+    """What a request asks for when no zu-infinitive says it: what follows its speaker and
+    addressee, inside a separable verb (lud X zu einem Gegenbesuch ein) or before a final
+    one (will die OVKS um Konsultationen bitten)."""
     doc = ctx.span.doc
-    while a < last and (_in_timex(ctx, a) or doc[a].lower_ in _OBJECT_SKIP or doc[a].is_punct):
+    lo = first + 1 if last > first + 1 else (speaker.span.end if speaker.span is not None and speaker.span.end <= first else first)
+    hi = last if last > first + 1 else first
+    others = [m for m in ctx.mentions if lo <= m.span.start < hi and m is not speaker and m.id != speaker.id]
+    a = lo
+    if speaker.span is not None and lo <= speaker.span.start < hi:
+        a = speaker.span.end
+    if others:
+        a = max(a, others[0].span.end)  # past the addressee
+    elif a + 1 < hi and doc[a].lower_ in ("beide", "beiden", "alle"):
+        a += 2  # "rief beide Seiten zur Zurückhaltung auf": the addressees are a group
+    while a < hi and (_in_timex(ctx, a) or doc[a].lower_ in _OBJECT_SKIP or doc[a].is_punct):
         a += 1
-    return (a, last) if last > a else None
+    return (a, hi) if hi > a else None
 
 
 def _agent(ctx: Sentence, cue: int, seg_end: int, labels: tuple[str, ...]) -> Mention | None:
@@ -1242,9 +1258,8 @@ def _object(ctx: Sentence, first: int, last: int, seg_start: int, seg_end: int, 
             k += 1
         # no zu-infinitive: the request's content is inside the separable verb, after its
         # addressee (forderte Baku zum sofortigen Abzug auf), or before a final verb (um … bitten)
-        return _after_mentions(ctx, first, last, speaker) or trim(speaker.span.end if speaker.span is not None
-                                                                    and speaker.span.end <= first else first, first) \
-            if last > first + 1 or speaker.span is None or speaker.span.end <= first else trim(last + 1, min(seg_end, last + 12))
+        found = _after_mentions(ctx, first, last, speaker)
+        return trim(*found) if found else trim(last + 1, min(seg_end, last + 12))
     if last + 2 < ctx.span.end and doc[last + 1].text == "," and doc[last + 2].lower_ == "dass":
         # "bekräftigt, dass die territoriale Integrität … gewahrt werden müsse"
         k = last + 3
