@@ -265,6 +265,8 @@ class ClaimAssembler:
         self.object_end = _rx(cfg.get("object_end"))
         self.presence = {k: re.compile(v) for k, v in cfg["relations"]["military_presence"]["nouns"].items()}
         self.number_words = set(cfg.get("number_words", []))
+        self.signing = _rx(cfg["relations"]["agreement"]["signing"])
+        self.person_states = {r["id"]: r.get("country") for r in load_data("persons.jsonl")}
         self.government = re.compile(cfg.get("government", "^regierung$"), re.IGNORECASE)
         self.leaving = re.compile(cfg["relations"]["member_of"].get("leaving", "$^"), re.IGNORECASE)
         self.population_nouns = re.compile(cfg.get("population_nouns", "bevölkerung"))
@@ -767,10 +769,13 @@ class ClaimAssembler:
         return out[:2]
 
     def _agreements(self, rule: Rule, ctx: Sentence, doc: Doc, found: dict, topic: Mention | None) -> list[Claim]:
-        """Every agreement noun of a clause with a cue is an agreement: its name as
-        written, its own date, and the parties the clause names (signatories where named)."""
+        """Every agreement noun of a clause that signs, concludes or names one is an
+        agreement: its name as written, its own date, and its parties: the signatories by
+        name where named (one claim per pair), else the states, else the states of the
+        sentence before an anaphoric "hierfür"."""
         if not rule.cues.search(ctx.text):
             return []
+        signed = bool(self.signing.search(ctx.text))
         claims = []
         covered = -1
         for head in ctx.span:
@@ -778,29 +783,55 @@ class ClaimAssembler:
                 continue
             a, b = _noun_phrase(ctx, head.i)
             covered = b
+            dated = any(_in_timex(ctx, k) for k in range(b, min(b + 3, ctx.span.end)))
+            sides = _between(ctx, head.i)
+            if not (signed or dated or sides):
+                continue  # "nach Artikel 2 des Bündnisvertrags" names an agreement, states none
             text = doc[a:b].text.strip(" ,„“\"")
             if b - a == 1:  # "das Abkommen": the agreement named before
                 earlier = [c.value.text for c in found.values() if c.relation == "agreement"
                            and isinstance(c.value, TextValue) and c.value.text.lower().endswith(head.lower_)]
                 text = earlier[-1] if earlier else text
-            pool = [m for m in ctx.mentions if m.label in rule.actor and not a <= m.span.start < b
-                    and m.prep not in ("von", "vom", "aus", "am", "auf")]
-            parties = _unique([m for m in pool if m.label != "PER"] or pool)
-            if not parties and self.anaphoric.search(ctx.text):
-                parties = self._previous_states(ctx)  # "Die Grundlage hierfür bildet der Vertrag …"
-            if not parties:
-                continue
-            parties = self._rank(rule, parties, head.i)
-            if len(parties) == 1 and parties[0].label == "COUNTRY" and topic is not None and topic.id != parties[0].id:
-                parties.append(topic)
-            actor, partner = parties[0], (parties[1] if len(parties) > 1 else None)
-            claims.append(Claim(
-                claim_id="", doc_id=doc._.doc_id or "", relation="agreement", actor=actor.entity(),
-                partner=partner.entity() if partner else None, value=TextValue(type="text", text=text),
-                date=self._date(ctx, head.i), qualifiers=self._qualifiers(rule, ctx),
-                modality=self._modality(rule, ctx, doc)[0], evidence=[self._evidence(ctx, doc)], confidence=rule.confidence,
-            ))
+            pairs = self._parties(rule, ctx, head.i, a, b, sides, topic)
+            date = self._date(ctx, head.i)
+            for actor, partner in pairs:
+                claims.append(Claim(
+                    claim_id="", doc_id=doc._.doc_id or "", relation="agreement", actor=actor.entity(),
+                    partner=partner.entity() if partner else None, value=TextValue(type="text", text=text),
+                    date=date, qualifiers=self._qualifiers(rule, ctx), modality=self._modality(rule, ctx, doc)[0],
+                    polarity="negative" if self.negation.search(doc[b:ctx.span.end].text) and not signed else "positive",
+                    evidence=[self._evidence(ctx, doc)], confidence=rule.confidence,
+                ))
         return claims
+
+    def _parties(self, rule: Rule, ctx: Sentence, head: int, a: int, b: int, sides, topic: Mention | None):
+        """Who concluded an agreement, as (actor, partner) pairs."""
+        if sides:
+            return [(x, y) for x in sides[0] for y in sides[1] if x.id != y.id]
+        doc = ctx.span.doc
+        pool = [m for m in ctx.mentions if m.label in rule.actor and not a <= m.span.start < b
+                and m.prep not in ("von", "vom", "aus", "am", "auf", "in", "im", "nach")]
+        persons = _unique([m for m in pool if m.label == "PER" and m.prep is None])
+        words = {t.lower_ for t in ctx.span}
+        if len(persons) < 2 and words & {"beide", "beiden", "beider"} and "präsidenten" in words:
+            persons = _unique(persons + [Mention(e, "PER", e.kb_id_, None) for e in
+                                         [e for e in doc.ents if e.label_ == "PER" and e.end <= ctx.span.start and e.kb_id_][-2:]])
+        if len(persons) >= 2:  # the signatories by name: one claim per pair
+            return [(x, y) for i, x in enumerate(persons) for y in persons[i + 1:] if x.id != y.id]
+        parties = _unique([m for m in pool if m.label != "PER"])
+        if not parties and words & {"beider", "beide"}:
+            parties = self._group(ctx, head, {}, None)  # "die Regierungen beider Länder"
+        if not parties and persons and self.person_states.get(persons[0].id):
+            state = self.person_states[persons[0].id]  # signed on Xi's visit: China
+            parties = [Mention(persons[0].span, "COUNTRY", state, None, persons[0].span.text)]
+        if not parties and self.anaphoric.search(ctx.text):
+            parties = self._previous_states(ctx)  # "Die Grundlage hierfür bildet der Vertrag …"
+        if not parties:
+            return []
+        parties = self._rank(rule, parties, head)
+        if len(parties) == 1 and parties[0].label == "COUNTRY" and topic is not None and topic.id != parties[0].id:
+            parties.append(topic)
+        return [(parties[0], parties[1] if len(parties) > 1 else None)]
 
     # ------------------------------------------------------------------ arguments
 
