@@ -26,7 +26,7 @@ _PREPOSITIONS = {"mit", "zu", "zur", "zum", "zwischen", "nach", "aus", "gegen", 
                  "für", "bei", "gegenüber", "an", "am", "auf"}
 _NUMERIC = {"money", "percent", "quantity", "count", "rank"}
 _ZU_INFINITIVE = re.compile(r"[a-zäöü]{2,}zu[a-zäöüß]{2,}(en|ern|eln)")  # freizugeben, zurückzuziehen
-_NAMING = {"bezeichnung", "namens", "genannt", "titel", "name", "motto", "codename"}
+_NAMING = {"bezeichnung", "namen", "namens", "genannt", "titel", "name", "motto", "codename"}
 _LOCATIVE = {"in", "im", "auf", "am", "bei", "aus"}
 _QUOTED = re.compile(r"[„\"»‚']([^“\"«‘']{2,80})[“\"«‘']")
 
@@ -307,6 +307,16 @@ class ClaimAssembler:
                     else:
                         found[key] = claim
                         in_quote[key] = quoted
+        # An exercise first named without its name and time is the one named later.
+        named = {_key(c.model_copy(update={"date": None, "value": None})): k for k, c in found.items()
+                 if c.relation == "military_exercise" and c.value is not None}
+        for k, c in list(found.items()):
+            other = named.get(k) if c.relation == "military_exercise" and c.value is None else None
+            if other is not None and other in found:
+                kept = found[other]
+                found[other] = kept.model_copy(update={"evidence": c.evidence + [e for e in kept.evidence if e not in c.evidence]})
+                in_quote[other] = in_quote[other] and in_quote[k]
+                del found[k]
         # The same fact stated once with its date and once without is one claim.
         dated = {_key(c.model_copy(update={"date": None})): k for k, c in found.items() if c.date is not None}
         for k, c in list(found.items()):
@@ -336,6 +346,8 @@ class ClaimAssembler:
             return self._agreements(rule, ctx, doc, found_so_far, topic)
         if rule.relation == "member_of":
             return self._memberships(rule, ctx, doc, topic, found_so_far)
+        if rule.relation == "military_exercise":
+            return self._exercises(rule, ctx, doc, topic, found_so_far)
         match = rule.cues.search(ctx.text)
         if not match:
             return []
@@ -662,7 +674,7 @@ class ClaimAssembler:
             o.span.start in (m.span.end, m.span.end + 1) for o in orgs_all if o is not m))]
         modifiers = {id(m.span) for m in ctx.mentions for o in orgs_all
                      if m.span.text[:1].islower() and o.span.start - 4 <= m.span.end <= o.span.start}
-        states = [m for m in ctx.mentions if m.label in rule.actor and m.prep is None
+        states = [m for m in ctx.mentions if m.label in rule.actor and m.prep in (None, "neben")
                   and id(m.span) not in modifiers and not _attached_genitive(m)]
         modality, attributed = self._modality(rule, ctx, doc)
         claims = []
@@ -694,6 +706,40 @@ class ClaimAssembler:
                         evidence=[self._evidence(ctx, doc)], confidence=rule.confidence,
                     ))
         return claims
+
+    # ------------------------------------------------------------------ exercises
+
+    def _exercises(self, rule: Rule, ctx: Sentence, doc: Doc, topic: Mention | None, found: dict) -> list[Claim]:
+        """Joint exercises: every pair of the states and alliances that hold one (hielten
+        Usbekistan, Russland und Tadschikistan ein Manöver ab; mit Russland hält die
+        Armee …), with its quoted name; "Die Übungen …" continues the last exercise."""
+        match = rule.cues.search(ctx.text)
+        if not match:
+            return []
+        cue = ctx.token_at(match.start())
+        held = [m for m in ctx.mentions if m.label in rule.actor and m.prep in (None, "mit", "neben")
+                and not _attached_genitive(m) and not (m.span.text[:1].islower() and m.span.end < len(doc)
+                                                       and not doc[m.span.end].is_title)]
+        held = _unique(held)
+        if len(held) == 1 and topic is not None and held[0].id != topic.id and \
+                any(t.lower_ in ("armee", "streitkräfte", "truppen", "land") for t in ctx.span):
+            held.append(topic)  # "Mit Russland hält die Armee … ab": the state the text is about
+        if not held and doc[ctx.span.start].lower_ in ("die", "das", "der", "diese") and doc[ctx.span.start + 1].i == cue:
+            last = [c for c in found.values() if c.relation == "military_exercise"][-1:]
+            if last:  # "Die Übungen … werden bis zum 27. September dauern"
+                held = [Mention(None, last[0].actor.type, last[0].actor.id, None, last[0].actor.text)]
+                if last[0].partner:
+                    held.append(Mention(None, last[0].partner.type, last[0].partner.id, None, last[0].partner.text))
+        if len(held) < 2:
+            return []
+        name = self._text(rule, ctx, cue)
+        value = TextValue(type="text", text=name) if name else None
+        modality, attributed = self._modality(rule, ctx, doc)
+        date = self._date(ctx, cue)
+        return [Claim(claim_id="", doc_id=doc._.doc_id or "", relation="military_exercise", actor=x.entity(),
+                      partner=y.entity(), value=value, date=date, modality=modality, attributed_to=attributed,
+                      evidence=[self._evidence(ctx, doc)], confidence=rule.confidence)
+                for i, x in enumerate(held) for y in held[i + 1:] if x.id != y.id]
 
     # ------------------------------------------------------------------ military presence
 
@@ -969,7 +1015,7 @@ class ClaimAssembler:
         for m in _QUOTED.finditer(ctx.text):
             at = ctx.token_at(m.start())
             between = doc[min(cue, at) : max(cue, at)]
-            if 0 < at - cue <= 2 or (at > cue and any(t.lower_ in _NAMING for t in between) and at - cue <= 8):
+            if 0 < at - cue <= 2 or (at > cue and any(t.lower_ in _NAMING for t in between) and at - cue <= 12):
                 return m.group(1).strip()
         return None
 
