@@ -29,6 +29,11 @@ eval: $(STAMP)
 	$(BIN)/extract run corpus -o outputs
 	$(BIN)/extract evaluate --gold annotations --pred outputs/claims.jsonl --corpus corpus
 
+# Words/s and peak memory of the tokenizer, the pipeline and two processes, and the cost
+# of a re-run over an unchanged corpus; writes outputs/bench.json.
+bench: $(STAMP)
+	$(BIN)/python -m extract.bench
+
 # The German model comes only from spaCy's own downloader; it is never a package dependency.
 model: $(STAMP)
 	@$(BIN)/python -m spacy download $(MODEL) >/dev/null 2>&1 \

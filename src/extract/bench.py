@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import queue
 import resource
 import shutil
 import subprocess
@@ -46,7 +47,7 @@ TARGET_RERUN = 0.05  # seconds of a re-run over an unchanged corpus, over a full
 def build_corpus(source: Path, dest: Path, min_bytes: int = MIN_BYTES) -> list[Path]:
     """Copy the documents of ``source`` into ``dest`` round after round, under new names,
     until they hold at least ``min_bytes``; sidecars are copied with their document."""
-    docs = [p for p in corpus_files(Path(source)) if p.suffix.lower() in SUFFIXES]
+    docs = [p for p in corpus_files(Path(source)) if p.is_file() and p.suffix.lower() in SUFFIXES]
     if not docs:
         raise SystemExit(f"bench: no documents in {source}")
     dest.mkdir(parents=True, exist_ok=True)
@@ -134,32 +135,45 @@ def measure_pipeline(folder: Path, model: str | None) -> dict:
             "claims": claims, "pipeline": info.label(), "peak_rss_mb": _peak_mb()}
 
 
-def _worker(files: list[Path], model: str | None, barrier, results) -> None:
+def _worker(files: list[Path], model: str | None, go, results) -> None:
     nlp, _ = _load(model)
-    barrier.wait()  # timing starts when every worker has its pipeline
+    results.put("ready")
+    go.wait()  # timing starts when every worker has its pipeline
     claims = _process_all(nlp, files)
-    results.put({"finished": time.perf_counter(), "claims": claims, "peak_rss_mb": _peak_mb()})
+    results.put({"claims": claims, "peak_rss_mb": _peak_mb()})
+
+
+def _collect(results, procs, n: int) -> list:
+    """``n`` messages from the workers; a worker that dies fails the bench, never hangs it."""
+    got = []
+    while len(got) < n:
+        try:
+            got.append(results.get(timeout=1))
+        except queue.Empty:
+            if any(p.exitcode not in (None, 0) for p in procs):
+                raise SystemExit("bench: a worker process failed") from None
+    return got
 
 
 def measure_parallel(folder: Path, model: str | None, workers: int = 2) -> dict:
     """(c) (b) with the documents dealt out to ``workers`` processes."""
     files = _documents(folder)
     ctx = multiprocessing.get_context("spawn")
-    barrier, results = ctx.Barrier(workers + 1), ctx.Queue()
+    go, results = ctx.Event(), ctx.Queue()
     started = time.perf_counter()
-    procs = [ctx.Process(target=_worker, args=(files[k::workers], model, barrier, results)) for k in range(workers)]
+    procs = [ctx.Process(target=_worker, args=(files[k::workers], model, go, results)) for k in range(workers)]
     for p in procs:
         p.start()
-    barrier.wait()
+    _collect(results, procs, workers)  # every pipeline loaded
     load = time.perf_counter() - started
     started = time.perf_counter()
-    done = [results.get() for _ in procs]
+    go.set()
+    done = _collect(results, procs, workers)
+    seconds = time.perf_counter() - started
     for p in procs:
         p.join()
-        if p.exitcode:
-            raise SystemExit(f"bench: a worker failed with exit code {p.exitcode}")
     peaks = [d["peak_rss_mb"] for d in done]
-    return {"seconds": max(d["finished"] for d in done) - started, "load_s": load, "documents": len(files),
+    return {"seconds": seconds, "load_s": load, "documents": len(files),
             "claims": sum(d["claims"] for d in done), "workers": workers,
             "peak_rss_mb": max(peaks), "peak_rss_mb_total": round(sum(peaks) + _peak_mb(), 1)}
 

@@ -563,7 +563,7 @@ class EntityRuler:
 
     def _compounds(self, doc: Doc, state: "_DocState") -> list[Cand]:
         reg, cands = self.reg, []
-        for tok in doc:
+        for tok in state.tokens:
             text = tok.text
             if text.endswith(".") and text not in reg.forms and (entry := reg.forms.get(text[:-1])) and entry.kind in ("abbr", "name", "code"):
                 # The tokenizer keeps a sentence's final period on mixed-case
@@ -611,7 +611,7 @@ class EntityRuler:
         """Role + name (Präsident Tokajew, Herausgeber der Asia Times, Pepe Escobar) and
         given name + surname (Alexandra Sitenko)."""
         reg, cands = self.reg, []
-        for tok in doc:
+        for tok in state.tokens:
             if tok.is_space:
                 continue
             role = reg.role(tok)
@@ -710,7 +710,7 @@ class EntityRuler:
         toks: list[int] = []
         k = i
         while k < len(doc) and len(toks) < 4:
-            t = doc[k]
+            t = state.tokens[k]
             if t.is_space:
                 if "\n\n" in t.text:
                     break
@@ -782,7 +782,7 @@ class EntityRuler:
 
     def _organisations(self, doc: Doc, state: "_DocState") -> list[Cand]:
         reg, cands = self.reg, []
-        for tok in doc:
+        for tok in state.tokens:
             if tok.text in reg.org_name_after:
                 span = self._name_after_trigger(state, tok.i)
                 if span is not None:
@@ -916,7 +916,7 @@ class EntityRuler:
                 if a is not None and cl is not None and cl.text == ")" and a.i not in covered and re.fullmatch(r"[A-ZÄÖÜ][A-Za-zÄÖÜ]*[A-ZÄÖÜ][A-Za-zÄÖÜ]*", a.text):
                     abbrs[a.text] = c
         new = []
-        for tok in doc:
+        for tok in state.tokens:
             if tok.i in covered:
                 continue
             if tok.text in surnames and self._name_like(tok):
@@ -969,24 +969,25 @@ class _DocState:
 
     def __init__(self, doc: Doc, reg: Registry):
         self.doc, self.reg = doc, reg
-        self.solid = [t.i for t in doc if not t.is_space]
+        self.tokens = list(doc)  # made once: every pass and neighbour lookup reads these
+        self.solid = [t.i for t in self.tokens if not t.is_space]
         self.pos = {i: n for n, i in enumerate(self.solid)}
         self.offices: list[tuple[int, str, str, str]] = []
-        self.words = {t.text for t in doc}
+        self.words = {t.text for t in self.tokens}
         self.person_country = {pid: r["country"] for pid, r in reg.persons.items()}
         self.ref_date = _date(doc._.ref_date)
 
     def prev(self, i: int) -> Optional[Token]:
         k = i - 1
-        while k >= 0 and self.doc[k].is_space:
+        while k >= 0 and self.tokens[k].is_space:
             k -= 1
-        return self.doc[k] if k >= 0 else None
+        return self.tokens[k] if k >= 0 else None
 
     def next(self, i: int) -> Optional[Token]:
         k = i + 1
-        while k < len(self.doc) and self.doc[k].is_space:
+        while k < len(self.tokens) and self.tokens[k].is_space:
             k += 1
-        return self.doc[k] if k < len(self.doc) else None
+        return self.tokens[k] if k < len(self.tokens) else None
 
     def match(self, matcher: PhraseMatcher) -> list[tuple[int, int, int]]:
         """Phrase matches as if whitespace tokens (line breaks in raw text) were absent."""
