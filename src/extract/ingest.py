@@ -67,8 +67,12 @@ class Cleaned:
 
 def corpus_files(folder: Path) -> list[Path]:
     """Documents in a corpus folder, in name order; sidecars are never documents."""
+    # Anything that is not a plain subfolder is listed, so that what cannot be read (a
+    # dangling link, a folder named like a document) is reported rather than skipped.
     return sorted(
-        p for p in folder.iterdir() if p.is_file() and not p.name.endswith(".meta.json") and not p.name.startswith(".")
+        p for p in folder.iterdir()
+        if not p.name.endswith(".meta.json") and not p.name.startswith(".")
+        and (not p.is_dir() or p.suffix.lower() in SUFFIXES)
     )
 
 
@@ -76,6 +80,8 @@ def read_source(path: Path) -> Source:
     path = Path(path)
     if path.suffix.lower() not in SUFFIXES:
         raise IngestError(path, f"unknown file type {path.suffix or '(none)'!r}; expected .txt or .html")
+    if path.is_dir():
+        raise IngestError(path, "is a folder, not a document")
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
@@ -237,6 +243,7 @@ def _normalise_ws(text: str) -> str:
 # --------------------------------------------------------------------------- cleaning
 
 _SENT_END = re.compile(r"[.!?:;…“”\"»«)]\s*$")
+_BLANKS = str.maketrans({"\xa0": " ", "\u2009": " ", "\u202f": " ", "\t": " "})
 _CONJ_AFTER_HYPHEN = {"und", "oder", "sowie", "bzw.", "bis", "als", "noch", "wie"}
 
 
@@ -314,7 +321,7 @@ def clean(text: str) -> Cleaned:
     Paragraph breaks (blank lines), headings, bylines and navigation lines stay on lines
     of their own, so the sentence splitter never glues them onto a sentence.
     """
-    out: list[str] = []
+    out: list[str] = []  # pieces of the cleaned text, one origin per character
     origin: list[int] = []
 
     def emit(ch: str, at: int) -> None:
@@ -336,7 +343,6 @@ def clean(text: str) -> Cleaned:
         body_start = start + lead
         prev_blank = i == 0 or not lines[i - 1][1].strip()
         nxt = lines[i + 1][1] if i + 1 < len(lines) else None
-        chars = [(("" + ch) if ch not in "\xa0\u2009\u202f\t" else " ", body_start + k) for k, ch in enumerate(body)]
 
         # How this line joins the next one: a break, a space, or hyphen handling.
         joiner = "\n"
@@ -350,10 +356,9 @@ def clean(text: str) -> Cleaned:
         else:
             joiner = "\n\n"
 
-        if joiner in ("", "-", "- "):
-            chars = chars[:-1]  # the hyphen is re-emitted below if kept
-        for ch, at in chars:
-            emit(ch, at)
+        kept = len(body) - 1 if joiner in ("", "-", "- ") else len(body)  # the hyphen is re-emitted below if kept
+        out.append(body[:kept].translate(_BLANKS))  # one character for one: offsets stay
+        origin.extend(range(body_start, body_start + kept))
         newline_at = start + len(raw)  # the "\n" ending this line (or text end)
         hyphen_at = body_start + len(body) - 1
         if joiner == "-":
@@ -369,11 +374,13 @@ def clean(text: str) -> Cleaned:
             emit("\n", newline_at)
             if newline_at + 1 < len(text):
                 emit("\n", newline_at + 1)
-    while out and out[-1] in " \n" and origin[-1] >= len(text):
-        out.pop()
-        origin.pop()
-    origin = [min(o, len(text) - 1) for o in origin]
     cleaned = "".join(out)
+    end = len(cleaned)
+    while end and cleaned[end - 1] in " \n" and origin[end - 1] >= len(text):
+        end -= 1
+    cleaned, origin = cleaned[:end], origin[:end]
+    if origin and max(origin) >= len(text):
+        origin = [min(o, len(text) - 1) for o in origin]
     return Cleaned(text=cleaned, origin=tuple(origin), pull_quotes=tuple(find_pull_quotes(cleaned)))
 
 
@@ -394,19 +401,19 @@ def find_pull_quotes(text: str, containment: float = 0.8, min_words: int = 8) ->
     how much of its vocabulary (prefix-matched, for inflection) a longer sentence holds:
     a word ``w`` is held where a word of the other sentence starts with ``w[:6]``.
 
-    That test is set membership: the other sentence's word prefixes of length 1 to 6
-    hold ``w[:6]``. An index from prefixes to sentences gives the candidates: a sentence
-    missing every one of a quote's ``m`` rarest prefixes (``m`` the fewest misses that
-    already fail ``containment``) cannot hold enough of it, so only sentences sharing
-    one of those are compared, not all pairs.
+    Not all pairs are compared. A quote needing at most ``n - m`` of its ``n`` words held
+    (``m`` the fewest misses that fail ``containment``) shares with its source at least
+    one of any ``m`` of its words; for words of six letters or more, sharing ``w[:6]``
+    means a word of the other sentence starts with it. An index from those six-letter
+    starts to sentences gives the candidates through the quote's ``m`` rarest ones.
     """
     sentences = [(m.start(), m.end(), _words(m.group())) for m in _SENT_SPLIT.finditer(text)]
     sentences = [s for s in sentences if len(s[2]) >= min_words]
-    held = [frozenset(w[:k] for w in words for k in range(1, 7)) for _, _, words in sentences]
-    index: dict[str, list[int]] = {}
-    for i, prefixes in enumerate(held):
-        for p in prefixes:
-            index.setdefault(p, []).append(i)
+    index: dict[str, list[int]] = {}  # six-letter word start -> sentences with such a word
+    for j, (_, _, words) in enumerate(sentences):
+        for key in {w[:6] for w in words if len(w) >= 6}:
+            index.setdefault(key, []).append(j)
+    held: dict[int, frozenset[str]] = {}  # a sentence's word starts of 1 to 6 letters, when needed
     quotes = []
     for i, (start, end, words) in enumerate(sentences):
         n = len(words)
@@ -414,14 +421,18 @@ def find_pull_quotes(text: str, containment: float = 0.8, min_words: int = 8) ->
         misses = 1
         while misses <= n and (n - misses) / n >= containment:
             misses += 1
-        if misses > n:  # not even one hit needed: every longer sentence qualifies
-            candidates = range(len(sentences))
+        long_keys = [k for k in keys if len(k) == 6]
+        if misses > len(long_keys):  # too few long words to rule anything out
+            candidates: range | list[int] = range(len(sentences))
         else:
-            rare = sorted(keys, key=lambda k: len(index[k]))[:misses]
+            rare = sorted(long_keys, key=lambda k: len(index[k]))[:misses]
             candidates = sorted({j for k in rare for j in index[k]})
         for j in candidates:
-            if j == i or len(sentences[j][2]) <= n:
+            other = sentences[j][2]
+            if j == i or len(other) <= n:
                 continue
+            if j not in held:
+                held[j] = frozenset(w[:k] for w in set(other) for k in range(1, 7))
             if sum(1 for k in keys if k in held[j]) / n >= containment:
                 quotes.append((start, end))
                 break
