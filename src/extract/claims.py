@@ -120,16 +120,32 @@ class Mention:
         return Entity(id=self.id, type=self.label, text=self.span.text if self.span is not None else self.text)
 
 
+class DocIndex:
+    """What every clause of a document looks up, gathered once per document (asking the
+    Doc each time rebuilds its entities and scans its annotations)."""
+
+    def __init__(self, doc: Doc):
+        self.ents = list(doc.ents)
+        self.timexes = list(doc.spans.get("timex", []))
+        self.quantities = list(doc.spans.get("quantity", []))
+        self.parsed = doc.has_annotation("DEP")
+
+    @staticmethod
+    def within(spans: list[Span], sent: Span) -> list[Span]:
+        return [s for s in spans if s.start >= sent.start and s.end <= sent.end]
+
+
 class Sentence:
     """What one sentence offers a rule: its mentions, dates and numbers."""
 
-    def __init__(self, sent: Span, prepositions: set[str]):
+    def __init__(self, sent: Span, prepositions: set[str], shared: "DocIndex | None" = None):
         self.span = sent
         self.text = sent.text
         doc = sent.doc
+        shared = shared or DocIndex(doc)
         self.mentions = []
-        parsed = doc.has_annotation("DEP")
-        for ent in sent.ents:
+        parsed = shared.parsed
+        for ent in shared.within(shared.ents, sent):
             if not ent.kb_id_ or ent.label_ not in ("COUNTRY", "ORG", "PER", "LOC"):
                 continue
             if parsed:  # de_core_news_lg: the dependency parse (TIGER labels) says it
@@ -137,8 +153,8 @@ class Sentence:
             else:  # the embedded pipeline: the words around it
                 prep, subject = _preceding_word(doc, ent.start, prepositions), False
             self.mentions.append(Mention(ent, ent.label_, ent.kb_id_, prep, subject=subject))
-        self.timexes = [s for s in doc.spans.get("timex", []) if s.start >= sent.start and s.end <= sent.end and s._.timex]
-        self.quantities = [s for s in doc.spans.get("quantity", []) if s.start >= sent.start and s.end <= sent.end and s._.quantity]
+        self.timexes = [s for s in shared.within(shared.timexes, sent) if s._.timex]
+        self.quantities = [s for s in shared.within(shared.quantities, sent) if s._.quantity]
         self.cues: dict[str, list[tuple[int, str]]] = {}  # value kind → (token, relation) of every cue
 
     def token_at(self, char: int) -> int:
@@ -280,12 +296,13 @@ class ClaimAssembler:
     def __call__(self, doc: Doc) -> Doc:
         found: dict[str, Claim] = {}
         topics = topics_of(doc)
+        shared = DocIndex(doc)
         quotes = [(s.start_char, s.end_char) for s in doc.spans.get("pull_quote", [])]
         in_quote: dict[str, bool] = {}
         for sent in (unit for sent in doc.sents for unit in _clauses(sent)):
             if not sent.text.strip():
                 continue
-            ctx = Sentence(sent, self.prepositions)
+            ctx = Sentence(sent, self.prepositions, shared)
             # a clause that names no one speaks only through an anaphoric "hierfür"
             anaphoric = bool(self.anaphoric.search(ctx.text))
             rules = self.rules if ctx.mentions else [
@@ -354,9 +371,7 @@ class ClaimAssembler:
         cue = ctx.token_at(match.start())
         modality, attributed = self._modality(rule, ctx, doc)
         polarity = "negative" if self._negative(rule, ctx, cue) else "positive"
-        start = ctx.span.start_char + (len(ctx.text) - len(ctx.text.lstrip()))
-        end = ctx.span.end_char - (len(ctx.text) - len(ctx.text.rstrip()))
-        evidence = [Evidence(start=start, end=end, text=doc.text[start:end])]
+        evidence = [self._evidence(ctx, doc)]
 
         claims = []
         self._place = None
@@ -600,9 +615,11 @@ class ClaimAssembler:
         return None
 
     def _evidence(self, ctx: Sentence, doc: Doc) -> Evidence:
+        """The clause as evidence, without its surrounding white space (doc.text would
+        rebuild the whole document's text on every call)."""
+        text = ctx.text.strip()
         start = ctx.span.start_char + (len(ctx.text) - len(ctx.text.lstrip()))
-        end = ctx.span.end_char - (len(ctx.text) - len(ctx.text.rstrip()))
-        return Evidence(start=start, end=end, text=doc.text[start:end])
+        return Evidence(start=start, end=start + len(text), text=text)
 
     # ------------------------------------------------------------------ events
 

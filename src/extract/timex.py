@@ -747,6 +747,7 @@ class Timex:
 
     def __call__(self, doc: Doc) -> Doc:
         ref = _as_date(doc._.ref_date)
+        has_sents = doc.has_annotation("SENT_START")  # once: it scans the whole document
         anchor: str | None = None
         spans = []
         for start, end in self._runs(doc):
@@ -757,7 +758,7 @@ class Timex:
                     i += 1
                     continue
                 span, value, moves_anchor = found
-                value = self._tensed(span, value, ref)
+                value = self._tensed(span, value, ref, has_sents)
                 span._.timex = value
                 spans.append(span)
                 if moves_anchor and value.value:
@@ -766,14 +767,14 @@ class Timex:
         doc.spans[self.span_key] = SpanGroup(doc, name=self.span_key, spans=spans)
         return doc
 
-    def _tensed(self, span: Span, value: DateValue, ref: date | None) -> DateValue:
+    def _tensed(self, span: Span, value: DateValue, ref: date | None, has_sents: bool) -> DateValue:
         """A bare month or day told of in the past that would fall after the document date
         lies in the year before (a fact sheet of March 2018: "hat im August … erreicht")."""
         if ref is None or not value.value or "/" in value.value or _YEAR_IN.search(span.text):
             return value
         if value.value[:10] <= ref.isoformat()[: len(value.value)]:
             return value
-        clause = span.sent if span.doc.has_annotation("SENT_START") else span.doc
+        clause = span.sent if has_sents else span.doc
         words = {t.lower_ for t in clause}
         if words & PAST_MARKERS and not words & FUTURE_MARKERS:
             year = int(value.value[:4]) - 1
