@@ -129,3 +129,25 @@ def test_cleaning_never_loses_the_map(text):
     assert len(cleaned.origin) == len(cleaned.text)
     for i, ch in enumerate(cleaned.text):
         assert 0 <= cleaned.origin[i] < max(len(text), 1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(list("abcdeÄÖüß ABC.-\n\xa0") + ["OSZE-\n", "Ver-\neinbarung", "und\n", "\n\n"]),
+             max_size=80).map("".join),
+    st.data(),
+)
+def test_any_cleaned_span_maps_to_the_same_text_in_the_original(text, data):
+    import re
+
+    cleaned = clean(text)
+    if not cleaned.text:
+        return
+    a = data.draw(st.integers(0, len(cleaned.text) - 1))
+    b = data.draw(st.integers(a + 1, len(cleaned.text)))
+    start, end = cleaned.to_original(a, b)
+    assert 0 <= start < end <= len(text)
+    # cleaning only deletes line breaks, hyphens at line ends and leading white space, or
+    # turns white space into a space: the letters in between are the same
+    squash = lambda s: re.sub(r"[\s\-\xa0]", "", s)  # noqa: E731
+    assert squash(text[start:end]) == squash(cleaned.text[a:b])

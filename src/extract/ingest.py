@@ -22,7 +22,9 @@ from pathlib import Path
 
 from .lexicon import load_data
 
-MAX_BYTES = 20 * 1024 * 1024  # larger files are refused rather than read into memory whole
+# An article is far smaller; a larger file is refused by its size, before it is read, so
+# that memory stays bounded whatever lands in the corpus folder.
+MAX_BYTES = 5 * 1024 * 1024
 SUFFIXES = (".txt", ".html", ".htm")
 
 

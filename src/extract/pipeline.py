@@ -141,8 +141,11 @@ def base_pipeline(model: str | None = None) -> tuple[Language, PipelineInfo]:
 
 def load_pipeline(model: str | None = None, components: tuple[str, ...] = COMPONENTS) -> tuple[Language, PipelineInfo]:
     """The base pipeline followed by the project's own components."""
+    from .ingest import MAX_BYTES
+
     _register_components()
     nlp, info = base_pipeline(model)
+    nlp.max_length = max(nlp.max_length, MAX_BYTES)  # every document ingestion accepts fits
     for name in components:
         if name not in nlp.pipe_names:
             nlp.add_pipe(name)
