@@ -28,6 +28,9 @@ test: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/extract run corpus -o outputs
 	$(BIN)/extract evaluate --gold annotations --pred outputs/claims.jsonl --corpus corpus
+	@echo; echo "Held-out set (tests/heldout, written apart from the rules; not gated):"
+	$(BIN)/extract run tests/heldout/corpus -o outputs/heldout
+	$(BIN)/extract evaluate --gold tests/heldout/annotations --pred outputs/heldout/claims.jsonl --corpus tests/heldout/corpus
 
 # Words/s and peak memory of the tokenizer, the pipeline and two processes, and the cost
 # of a re-run over an unchanged corpus; writes outputs/bench.json.

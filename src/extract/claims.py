@@ -290,6 +290,11 @@ class ClaimAssembler:
         self.date_anaphora = _rx(cfg.get("date_anaphora", [r"\bdort\b"]))
         events = cfg["relations"]["hosts_event"]
         self.event_nouns = re.compile(events["event_nouns"])
+        # the token patterns above, loosened to find in a clause's text whether any may match
+        loose = lambda *ps: re.compile("|".join(p.replace("^", "").replace("$", "") for p in ps))  # noqa: E731
+        presence = cfg["relations"]["military_presence"]["nouns"]
+        self.noun_cues = {"hosts_event": loose(events["event_nouns"]),
+                          "military_presence": loose(presence["troops"], presence["facilities"])}
         self.institutional = re.compile(events["institutional"])
         self.venue_cues = _rx(events.get("venue_cues"))
 
@@ -309,11 +314,19 @@ class ClaimAssembler:
                 r for r in self.rules if r.standalone or (r.relation == "agreement" and anaphoric)]
             if not rules:
                 continue
+            cued = set()
             for rule in rules:
                 for m in rule.cues.finditer(ctx.text):
                     ctx.cues.setdefault(rule.value, []).append((ctx.token_at(m.start()), rule.relation))
+                    cued.add(rule.relation)
+            lowered = ctx.text.lower()
+            for relation, nouns in self.noun_cues.items():  # nouns that make a claim without a verb cue
+                if nouns.search(lowered):
+                    cued.add(relation)
             quoted = any(a <= sent.start_char and sent.end_char <= b + 1 for a, b in quotes)
             for rule in rules:
+                if rule.relation not in cued:
+                    continue  # no cue of this relation in the clause: nothing to assemble
                 for claim in self._apply(rule, ctx, doc, topics, found):
                     key = _key(claim)
                     if key in found:
