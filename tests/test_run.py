@@ -85,3 +85,17 @@ def test_schema_prints_the_claim_json_schema(capsys):
     assert main(["schema"]) == 0
     schema = json.loads(capsys.readouterr().out)
     assert {"claim_id", "doc_id", "relation", "actor", "evidence"} <= set(schema["required"])
+
+
+def test_entities_and_timex_commands_list_per_document_and_name_bad_files(tmp_path, corpus, capsys):
+    (corpus / "broken.txt").write_bytes(b"\x00")
+    assert main(["timex", str(corpus / "003_2467ec2ed8d1b31e.txt"), str(corpus / "broken.txt"), "--json"]) == 1
+    out, err = capsys.readouterr()
+    rows = [json.loads(line) for line in out.splitlines()]
+    text = (corpus / "003_2467ec2ed8d1b31e.txt").read_text(encoding="utf-8")
+    assert rows and all(text[r["start"] : r["end"]] == r["text"] for r in rows)
+    assert {"value": "1992", "role": "start"}.items() <= next(r for r in rows if r["text"] == "seit 1992").items()
+    assert "broken.txt: binary file" in err
+    assert main(["entities", str(corpus / "002_c07cd1824b03c0e7.txt")]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert {"NATO", "KAZ", "per:satpajew"} <= {e["id"] for e in report["entities"]} and "unresolved" in report

@@ -58,60 +58,43 @@ def _evaluate(args) -> int:
     return 0
 
 
-def _docs(paths: list[str]):
-    from .ingest import IngestError, corpus_files, read_source
-
-    files: list[Path] = []
-    for p in map(Path, paths):
-        files.extend(corpus_files(p) if p.is_dir() else [p])
-    for f in files:
-        try:
-            yield read_source(f)
-        except IngestError as err:
-            print(f"extract: {err.path}: {err.reason}", file=sys.stderr)
-            yield None
-
-
-def _analyse(paths: list[str], model: str | None, components: tuple[str, ...]):
-    """Run the first pipeline stages over files; yields (source, cleaned, doc) or None."""
-    from .ingest import clean, read_metadata, reference_date
+def _analyse(paths: list[str], model: str | None, components: tuple[str, ...], show) -> int:
+    """Run the first pipeline stages over files (or folders of them) and ``show`` each
+    analysed document; a file that cannot be read is named and skipped (exit status 1)."""
+    from .ingest import IngestError, clean, corpus_files, read_metadata, read_source, reference_date
     from .pipeline import load_pipeline
 
     nlp, _ = load_pipeline(model, components=components)
-    for source in _docs(paths):
-        if source is None:
-            yield None
+    failed = 0
+    for f in (f for p in map(Path, paths) for f in (corpus_files(p) if p.is_dir() else [p])):
+        try:
+            source = read_source(f)
+        except IngestError as err:
+            print(f"extract: {err.path}: {err.reason}", file=sys.stderr)
+            failed += 1
             continue
         cleaned = clean(source.text)
         doc = nlp.make_doc(cleaned.text)
         doc._.doc_id = source.doc_id
-        doc._.ref_date = reference_date(read_metadata(source))
-        yield source, cleaned, nlp(doc)
+        doc._.ref_date = reference_date(read_metadata(source, cleaned.text))
+        show(source, cleaned, nlp(doc))
+    return 1 if failed else 0
 
 
 def _entities(args) -> int:
     from .entities import entity_report
 
-    failed = 0
-    for item in _analyse(args.paths, args.model, ("extract_entities",)):
-        if item is None:
-            failed += 1
-            continue
-        source, cleaned, doc = item
+    def show(source, cleaned, doc):
         report = entity_report(doc)
         for e in report["entities"]:
             e["start"], e["end"] = cleaned.to_original(e["start"], e["end"])
         print(json.dumps({"doc_id": source.doc_id, **report}, ensure_ascii=False))
-    return 1 if failed else 0
+
+    return _analyse(args.paths, args.model, ("extract_entities",), show)
 
 
 def _timex(args) -> int:
-    failed = 0
-    for item in _analyse(args.paths, args.model, ("extract_timex",)):
-        if item is None:
-            failed += 1
-            continue
-        source, cleaned, doc = item
+    def show(source, cleaned, doc):
         ref = doc._.ref_date.isoformat() if doc._.ref_date else None
         if not args.json:
             print(f"# {source.doc_id} (reference date {ref})")
@@ -124,7 +107,8 @@ def _timex(args) -> int:
                 print(json.dumps(row, ensure_ascii=False))
             else:
                 print(f"{start:>6}-{end:<6} {t.value or '-':<24} {t.role:<6} {t.mod or '':<6} {' '.join(row['text'].split())}")
-    return 1 if failed else 0
+
+    return _analyse(args.paths, args.model, ("extract_timex",), show)
 
 
 def main(argv: list[str] | None = None) -> int:
