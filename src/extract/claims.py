@@ -417,7 +417,16 @@ class ClaimAssembler:
                                 modality=modality, polarity=polarity, attributed_to=attributed, evidence=evidence,
                                 confidence=rule.confidence))
                 continue
-            if rule.implicit and rule.partner and topic is not None and topic.id not in named:
+            pair = _compound_pair(ctx) if rule.relation in SYMMETRIC else None
+            if pair:  # "der deutsch-usbekische Handel": both states in one word
+                actors, partners = [pair[0]], [pair[1]]
+            elif rule.implicit and rule.partner and topic is not None and (
+                    topic.id not in named or (rule.per_value and rule.value in ("money", "percent") and not rule.actor_preps
+                                              and _near_state(ctx, anchor, topic.id))):
+                # The state the text is about goes unnamed (or only ranks the figure's partner:
+                # "größter Handelspartner Usbekistans, gefolgt von China (8,9 Mrd.)"): the
+                # state named with the figure is its partner, unless a preposition marks it as
+                # the actor (Importe nach Deutschland).
                 # The state the text is about goes unnamed: the named one is its partner,
                 # unless a preposition marks it as the actor (Importe nach Deutschland).
                 marked = [m for m in ctx.mentions if m.prep in rule.actor_preps and m.label in rule.actor
@@ -428,7 +437,7 @@ class ClaimAssembler:
                     actors = [topic]
                     partners = self._partners(rule, ctx, anchor, taken)
             elif rule.relation == "trade_partner_rank":
-                actors, partners = self._ranked(ctx, taken)
+                actors, partners = self._ranked(ctx, taken, anchor)
             elif rule.relation in SYMMETRIC and rule.prefer[:1] == ("PER",) and \
                     len(persons := _unique(sorted((m for m in ctx.mentions if m.label == "PER"),
                                                   key=lambda m: _distance(m.span, anchor)))) >= 2:
@@ -983,12 +992,14 @@ class ClaimAssembler:
             return _unique(sorted(pool, key=lambda m: (order.get(m.label, len(order)), m not in marked, _distance(m.span, cue))))
         return _unique(self._rank(rule, marked, cue) + self._rank(rule, rest, cue))
 
-    def _ranked(self, ctx: Sentence, taken: set[int]) -> tuple[list[Mention], list[Mention]]:
-        """``X ist (für Y | Ys) größter Handelspartner``: Y ranks X; X is the partner."""
+    def _ranked(self, ctx: Sentence, taken: set[int], anchor: int) -> tuple[list[Mention], list[Mention]]:
+        """``X ist (für Y | Ys) größter Handelspartner``: Y ranks X; X is the partner; with
+        several ranks in a sentence, each ranks the state nearest to it (gefolgt von China
+        als zweitgrößtem)."""
         states = [m for m in ctx.mentions if m.label == "COUNTRY" and id(m.span) not in taken]
-        rankers = [m for m in states if m.prep in ("für", "von") or _genitive(m)]
-        ranked = [m for m in states if m not in rankers and m.prep in (None, "mit")]
-        return _unique(rankers), _unique(ranked)
+        rankers = [m for m in states if m.prep == "für" or (_genitive(m) and not m.prep)]
+        ranked = [m for m in states if m not in rankers and m.prep in (None, "mit", "von")]
+        return _unique(rankers), _unique(sorted(ranked, key=lambda m: _distance(m.span, anchor)))
 
     def _values(self, rule: Rule, ctx: Sentence, cue: int) -> list[tuple]:
         """The value(s) a cue takes: the nearest one, or with ``per_value`` each in turn."""
@@ -998,8 +1009,9 @@ class ClaimAssembler:
         if kind == "entity":
             pool = [m for m in ctx.mentions if m.label in rule.value_types
                     or (rule.value_types == ("COUNTRY",) and m.label == "LOC" and _state_of(m))]
-            if rule.value_preps:
-                pool = [m for m in pool if m.prep in rule.value_preps or m.label == "LOC"]
+            if rule.value_preps:  # besuchte Usbekistan, reiste nach Usbekistan, in Usbekistan
+                pool = [m for m in pool if m.prep in rule.value_preps or m.label == "LOC"
+                        or (m.prep is None and m.span.start > cue and not ctx.span.doc[cue].is_title)]
             if not pool:
                 return [(None, None)]
             best = min(pool, key=lambda m: (_distance(m.span, cue), m.span.start < cue))
@@ -1261,6 +1273,23 @@ def _in_parens(doc: Doc, a: int, i: int) -> bool:
         depth += t.text == "("
         depth -= t.text == ")"
     return depth > 0
+
+def _compound_pair(ctx: Sentence) -> tuple[Mention, Mention] | None:
+    """Two states named in one hyphenated word (deutsch-usbekisch), from ``Span._.ids``."""
+    for m in ctx.mentions:
+        ids = m.span._.ids if m.span is not None and m.span.has_extension("ids") else None
+        states = [i for i in (ids or ()) if re.fullmatch(r"[A-Z]{3}", i)]
+        if len(states) >= 2 and states[0] != states[1]:
+            return (Mention(m.span, "COUNTRY", states[0], None, m.span.text),
+                    Mention(m.span, "COUNTRY", states[1], None, m.span.text))
+    return None
+
+
+def _near_state(ctx: Sentence, anchor: int, topic: str) -> bool:
+    """Whether a state other than the topic is named nearer the figure than the topic."""
+    states = sorted((m for m in ctx.mentions if m.label == "COUNTRY"), key=lambda m: _distance(m.span, anchor))
+    return bool(states) and states[0].id != topic
+
 
 def _span_years(value: str | None) -> int:
     """How many years a date value covers (0 for a single date)."""
