@@ -799,7 +799,8 @@ class ClaimAssembler:
             facility = cfg["facilities"].search(head.lower_) and not head.is_lower
             if not (troops or facility):
                 continue
-            hosts = [m for m in ctx.mentions if m.prep in ("in", "im", "nach") and _state_of(m)]
+            # the host: in/nach X, auf aserbaidschanischem Gebiet, bei Agdam
+            hosts = [m for m in ctx.mentions if m.prep in ("in", "im", "nach", "auf", "bei") and _state_of(m)]
             near_host = [m for m in hosts if head.i < m.span.start <= head.i + 3]
             if not hosts or not (verb or near_host):
                 continue
@@ -830,10 +831,12 @@ class ClaimAssembler:
                 covered = b
                 value = TextValue(type="text", text=doc[a:b].text)
             owner_entity = owner.entity() if owner.label != "LOC" else Entity(id=_state_of(owner), type="COUNTRY", text=owner.span.text)
+            denied = any(t.lower_.startswith("kein") for t in doc[max(ctx.span.start, head.i - 3) : head.i])
             claims.append(Claim(
                 claim_id="", doc_id=doc._.doc_id or "", relation="military_presence", actor=owner_entity,
                 partner=Entity(id=_state_of(host), type="COUNTRY", text=host.span.text), value=value,
                 date=self._date(ctx, head.i), modality=modality, attributed_to=attributed,
+                polarity="negative" if denied else "positive",  # "keine russischen Truppen stationiert"
                 evidence=[self._evidence(ctx, doc)], confidence=rule.confidence,
             ))
         return claims
