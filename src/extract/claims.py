@@ -285,6 +285,7 @@ class ClaimAssembler:
         self.person_states = {r["id"]: r.get("country") for r in load_data("persons.jsonl")}
         self.government = re.compile(cfg.get("government", "^regierung$"), re.IGNORECASE)
         self.leaving = re.compile(cfg["relations"]["member_of"].get("leaving", "$^"), re.IGNORECASE)
+        self.joining = re.compile(cfg["relations"]["member_of"].get("joining", "$^"), re.IGNORECASE)
         self.population_nouns = re.compile(cfg.get("population_nouns", "bevölkerung"))
         self.anaphoric = _rx(cfg.get("anaphoric", [r"\bhierfür\b"]))
         self.date_anaphora = _rx(cfg.get("date_anaphora", [r"\bdort\b"]))
@@ -734,6 +735,8 @@ class ClaimAssembler:
             date = self._date(ctx, first, segment=(lo, hi))
             if date is not None and self.leaving.search(match.group(0)):
                 date = date.model_copy(update={"role": "end"})  # trat 2012 aus: the membership ended
+            elif date is not None and self.joining.search(match.group(0)) and date.role == "point":
+                date = date.model_copy(update={"role": "start"})  # trat 2012 der OSZE bei: it began then
             elif date is not None and date.role not in rule.date_roles:
                 date = None  # a membership dates from when it began, not from any date nearby
             for org in _unique(orgs):
