@@ -48,7 +48,6 @@ class Rule:
     unit: str | None = None
     text_nouns: re.Pattern | None = None
     every_actor: bool = False
-    every_partner: bool = False
     needs_value: bool = False
     per_value: bool = False
     implicit: bool = False
@@ -83,7 +82,6 @@ class Rule:
             unit=cfg.get("unit"),
             text_nouns=re.compile(cfg["text_nouns"], re.IGNORECASE) if cfg.get("text_nouns") else None,
             every_actor=cfg.get("every_actor", False),
-            every_partner=cfg.get("every_partner", False),
             needs_value=cfg.get("needs_value", False),
             per_value=cfg.get("per_value", False),
             implicit=cfg.get("implicit", False),
@@ -469,7 +467,7 @@ class ClaimAssembler:
                 actors = [m for m in actors if m.id != attributed.id]
             if not rule.every_actor:
                 actors = actors[:1]
-            partners = partners if rule.every_partner else partners[:1]
+            partners = partners[:1]
             if not rule.partner:
                 partners = []
             date = self._date(ctx, anchor, numeric=rule.value in _NUMERIC)
