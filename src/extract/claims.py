@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -236,12 +237,10 @@ def _state_of(m: Mention) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1)
 def _place_states() -> dict[str, str]:
-    return _PLACES if _PLACES else _PLACES.update(
-        {r["id"]: r["country"] for r in load_data("places.jsonl") if r.get("country")}) or _PLACES
-
-
-_PLACES: dict[str, str] = {}
+    """Which state each place of the registry lies in (Almaty → KAZ)."""
+    return {r["id"]: r["country"] for r in load_data("places.jsonl") if r.get("country")}
 
 
 def topics_of(doc: Doc) -> list[Mention]:
