@@ -10,9 +10,11 @@ dependency parse exists, sentence boundaries come from it.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from spacy.attrs import IDX, LENGTH
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -29,6 +31,7 @@ _NUMERIC = {"money", "percent", "quantity", "count", "rank"}
 _ZU_INFINITIVE = re.compile(r"[a-zäöü]{2,}zu[a-zäöüß]{2,}(en|ern|eln)")  # freizugeben, zurückzuziehen
 _NAMING = {"bezeichnung", "namen", "namens", "genannt", "titel", "name", "motto", "codename"}
 _LOCATIVE = {"in", "im", "auf", "am", "bei", "aus"}
+_CUT = re.compile(r"[;:]")
 _QUOTED = re.compile(r"[„\"»‚']([^“\"«‘']{2,80})[“\"«‘']")
 
 
@@ -36,10 +39,72 @@ def _rx(patterns) -> re.Pattern | None:
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE) if patterns else None
 
 
+def lowered(text: str) -> str:
+    """``text`` in lower case with every offset kept (``str.lower`` lengthens a few letters)."""
+    low = text.lower()
+    return low if len(low) == len(text) else "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+class Cues:
+    """A relation's cue patterns, tried on every clause of every document.
+
+    That makes them the pipeline's busiest regular expressions, and Python's ``re`` is
+    slow at them as written: about ten times slower case-insensitively, and unable to
+    skip ahead to a pattern that begins with ``\\b``. So the (lower-case) patterns run
+    case-sensitively on lowered text, and only in clauses that hold one of their literal
+    beginnings, found by one scan of the whole document. The result is the same.
+    """
+
+    def __init__(self, patterns: list[str]):
+        uppercase = [p for p in patterns if re.search(r"[A-ZÄÖÜ]", re.sub(r"\\.", "", p))]
+        if uppercase:
+            raise ValueError(f"cue patterns are matched against lowered text; write them in lower case: {uppercase}")
+        self.pattern = re.compile("|".join(f"(?:{p})" for p in patterns))
+        starts = [_literal_start(p) for p in patterns]
+        self.prefilter = re.compile("|".join(re.escape(s) for s in sorted(set(starts), key=len, reverse=True))) \
+            if all(starts) else None
+
+    def candidates(self, doc_lower: str) -> list[tuple[int, int]] | None:
+        """Stretches of the document a cue may start in; None: anywhere."""
+        if self.prefilter is None:
+            return None
+        return [m.span() for m in self.prefilter.finditer(doc_lower)]
+
+    @staticmethod
+    def within(candidates: list[tuple[int, int]] | None, start: int, end: int) -> bool:
+        """Whether a clause (character offsets) may hold a cue. A literal the scan passed
+        over overlaps the one it reported, so overlapping is the test, not containing."""
+        return candidates is None or any(a < end and b > start for a, b in candidates)
+
+
+def _literal_start(pattern: str) -> str:
+    """The plain characters every match of ``pattern`` starts with ('' where unsure)."""
+    depth, i, in_class = 0, 0, False
+    while i < len(pattern):  # an alternative at the top level has starts of its own
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+        elif c in "()":
+            depth += 1 if c == "(" else -1
+        elif c == "|" and depth == 0:
+            return ""
+        i += 1
+    body = re.sub(r"^(\\b)+", "", pattern)
+    literal = re.match(r"[^\\()\[\]{}|?*+.^$]*", body).group(0)
+    if body[len(literal):len(literal) + 1] in ("?", "*", "{"):
+        literal = literal[:-1]  # its last character may be missing
+    return literal
+
+
 @dataclass
 class Rule:
     relation: str
-    cues: re.Pattern
+    cues: Cues
     actor: tuple[str, ...]
     partner: tuple[str, ...] = ()
     partner_preps: tuple[str, ...] = ()
@@ -73,7 +138,7 @@ class Rule:
     def from_config(cls, relation: str, cfg: dict) -> "Rule":
         return cls(
             relation=relation,
-            cues=_rx(cfg["cues"]),
+            cues=Cues(cfg["cues"]),
             actor=tuple(cfg.get("actor", ())),
             partner=tuple(cfg.get("partner", ())),
             partner_preps=tuple(cfg.get("partner_preps", ())),
@@ -124,14 +189,33 @@ class DocIndex:
     Doc each time rebuilds its entities and scans its annotations)."""
 
     def __init__(self, doc: Doc):
-        self.ents = list(doc.ents)
-        self.timexes = list(doc.spans.get("timex", []))
-        self.quantities = list(doc.spans.get("quantity", []))
+        self.ents = _Positioned(list(doc.ents))
+        self.timexes = _Positioned(list(doc.spans.get("timex", [])))
+        self.quantities = _Positioned(list(doc.spans.get("quantity", [])))
         self.parsed = doc.has_annotation("DEP")
+        self.text = doc.text  # rebuilt from the tokens on every access: once is enough
+        self.lower = lowered(self.text)
+        starts, lengths = doc.to_array([IDX, LENGTH]).T.tolist() if len(doc) else ([], [])
+        self.ends = [a + n for a, n in zip(starts, lengths)]  # each token's end (character offset)
 
-    @staticmethod
-    def within(spans: list[Span], sent: Span) -> list[Span]:
-        return [s for s in spans if s.start >= sent.start and s.end <= sent.end]
+    def token_at(self, char: int, span: Span) -> int:
+        """The token of ``span`` at a character offset of the document (the next one in
+        whitespace, the last at the end)."""
+        return min(max(bisect_right(self.ends, char), span.start), span.end - 1)
+
+
+class _Positioned:
+    """Spans of one kind, found by position rather than by a scan of them all."""
+
+    def __init__(self, spans: list[Span]):
+        self.spans = spans
+        self.order = sorted(range(len(spans)), key=lambda k: spans[k].start)
+        self.starts = [spans[k].start for k in self.order]
+
+    def within(self, outer: Span) -> list[Span]:
+        """The spans inside ``outer``, in their own order."""
+        lo, hi = bisect_left(self.starts, outer.start), bisect_left(self.starts, outer.end)
+        return [self.spans[k] for k in sorted(self.order[lo:hi]) if self.spans[k].end <= outer.end]
 
 
 class Sentence:
@@ -139,12 +223,15 @@ class Sentence:
 
     def __init__(self, sent: Span, prepositions: set[str], shared: "DocIndex | None" = None):
         self.span = sent
-        self.text = sent.text
         doc = sent.doc
         shared = shared or DocIndex(doc)
+        self.shared = shared
+        self.text = shared.text[sent.start_char:sent.end_char]
+        self.lower = shared.lower[sent.start_char:sent.end_char]
+        self._cues: dict[str, list[re.Match]] = {}
         self.mentions = []
         parsed = shared.parsed
-        for ent in shared.within(shared.ents, sent):
+        for ent in shared.ents.within(sent):
             if not ent.kb_id_ or ent.label_ not in ("COUNTRY", "ORG", "PER", "LOC"):
                 continue
             if parsed:  # de_core_news_lg: the dependency parse (TIGER labels) says it
@@ -152,17 +239,23 @@ class Sentence:
             else:  # the embedded pipeline: the words around it
                 prep, subject = _preceding_word(doc, ent.start, prepositions), False
             self.mentions.append(Mention(ent, ent.label_, ent.kb_id_, prep, subject=subject))
-        self.timexes = [s for s in shared.within(shared.timexes, sent) if s._.timex]
-        self.quantities = [s for s in shared.within(shared.quantities, sent) if s._.quantity]
+        self.timexes = [s for s in shared.timexes.within(sent) if s._.timex]
+        self.quantities = [s for s in shared.quantities.within(sent) if s._.quantity]
         self.cues: dict[str, list[tuple[int, str]]] = {}  # value kind → (token, relation) of every cue
+
+    def cue_matches(self, rule: "Rule") -> list[re.Match]:
+        """The rule's cues in this clause (offsets as in ``text``)."""
+        if rule.relation not in self._cues:
+            self._cues[rule.relation] = list(rule.cues.pattern.finditer(self.lower))
+        return self._cues[rule.relation]
+
+    def cue(self, rule: "Rule") -> re.Match | None:
+        """The rule's first cue in this clause."""
+        return next(iter(self.cue_matches(rule)), None)
 
     def token_at(self, char: int) -> int:
         """Index (in the doc) of the token at a character offset of the sentence text."""
-        absolute = self.span.start_char + char
-        for token in self.span:
-            if token.idx + len(token.text) > absolute:
-                return token.i
-        return self.span.end - 1
+        return self.shared.token_at(self.span.start_char + char, self.span)
 
 
 def _parsed_role(ent: Span, prepositions: set[str]) -> tuple[str | None, bool]:
@@ -217,9 +310,13 @@ def _distance(span: Span | None, cue: int) -> int:
     return 0 if span.start <= cue < span.end else min(abs(span.start - cue), abs(span.end - 1 - cue))
 
 
-def _clauses(sent: Span) -> list[Span]:
-    """A sentence cut at semicolons: each part states its own facts."""
-    cuts = [t.i for t in sent if t.text == ";" or (t.text == ":" and t.i + 1 < sent.end and sent.doc[t.i + 1].is_title)]
+def _clauses(sent: Span, shared: DocIndex) -> list[Span]:
+    """A sentence cut at semicolons (and colons before a capital): each part states its own facts."""
+    doc, cuts = sent.doc, []
+    for m in _CUT.finditer(shared.text, sent.start_char, sent.end_char):
+        t = doc[shared.token_at(m.start(), sent)]
+        if t.text == ";" or (t.text == ":" and t.i + 1 < sent.end and doc[t.i + 1].is_title):
+            cuts.append(t.i)
     bounds = [sent.start, *[c + 1 for c in cuts], sent.end]
     return [sent.doc[a:b] for a, b in zip(bounds, bounds[1:]) if b > a]
 
@@ -300,9 +397,10 @@ class ClaimAssembler:
         found: dict[str, Claim] = {}
         topics = topics_of(doc)
         shared = DocIndex(doc)
+        candidates = {rule.relation: rule.cues.candidates(shared.lower) for rule in self.rules}
         quotes = [(s.start_char, s.end_char) for s in doc.spans.get("pull_quote", [])]
         in_quote: dict[str, bool] = {}
-        for sent in (unit for sent in doc.sents for unit in _clauses(sent)):
+        for sent in (unit for sent in doc.sents for unit in _clauses(sent, shared)):
             if not sent.text.strip():
                 continue
             ctx = Sentence(sent, self.prepositions, shared)
@@ -314,12 +412,13 @@ class ClaimAssembler:
                 continue
             cued = set()
             for rule in rules:
-                for m in rule.cues.finditer(ctx.text):
+                if not Cues.within(candidates[rule.relation], sent.start_char, sent.end_char):
+                    continue
+                for m in ctx.cue_matches(rule):
                     ctx.cues.setdefault(rule.value, []).append((ctx.token_at(m.start()), rule.relation))
                     cued.add(rule.relation)
-            lowered = ctx.text.lower()
             for relation, nouns in self.noun_cues.items():  # nouns that make a claim without a verb cue
-                if nouns.search(lowered):
+                if nouns.search(ctx.lower):
                     cued.add(relation)
             quoted = any(a <= sent.start_char and sent.end_char <= b + 1 for a, b in quotes)
             for rule in rules:
@@ -376,7 +475,7 @@ class ClaimAssembler:
             return self._memberships(rule, ctx, doc, topic, found_so_far)
         if rule.relation == "military_exercise":
             return self._exercises(rule, ctx, doc, topic, found_so_far)
-        match = rule.cues.search(ctx.text)
+        match = ctx.cue(rule)
         if not match:
             return []
         cue = ctx.token_at(match.start())
@@ -528,7 +627,7 @@ class ClaimAssembler:
         seen_spans: set[tuple[int, int]] = set()
         spans_done: list[int] = []  # where earlier cues of the clause ended
         previous: Mention | None = None  # the speaker of the clause's previous cue
-        for match in rule.cues.finditer(ctx.text):
+        for match in ctx.cue_matches(rule):
             first, last = ctx.token_at(match.start()), ctx.token_at(max(match.end() - 1, match.start()))
             if (first, last) in seen_spans:
                 continue
@@ -647,7 +746,7 @@ class ClaimAssembler:
         """Hosted events: an event noun, and a host named by a host cue's subject
         (Gastgeber, richtete … aus, moderierte) or by the place the event is in
         (fand in der kasachischen Hauptstadt statt, ein Forum in Kasachstan)."""
-        host_cue = rule.cues.search(ctx.text)
+        host_cue = ctx.cue(rule)
         venue_cue = self.venue_cues.search(ctx.text) if self.venue_cues else None
         modality = "asserted"
         for name in ("planned", "intended"):
@@ -700,7 +799,7 @@ class ClaimAssembler:
         seit 1997 der WTO an" is three memberships, each with its date; a list of
         organisations after one cue is one membership each; leaving (trat … aus) dates
         the end; "ist es nicht", "gehört … nicht an" deny it."""
-        matches = list(rule.cues.finditer(ctx.text))
+        matches = ctx.cue_matches(rule)
         if not matches:
             return []
         cues = [(ctx.token_at(m.start()), ctx.token_at(max(m.end() - 1, m.start())), m) for m in matches]
@@ -752,7 +851,7 @@ class ClaimAssembler:
         """Joint exercises: every pair of the states and alliances that hold one (hielten
         Usbekistan, Russland und Tadschikistan ein Manöver ab; mit Russland hält die
         Armee …), with its quoted name; "Die Übungen …" continues the last exercise."""
-        match = rule.cues.search(ctx.text)
+        match = ctx.cue(rule)
         if not match:
             return []
         cue = ctx.token_at(match.start())
@@ -788,7 +887,7 @@ class ClaimAssembler:
         "US-Truppen in Afghanistan". The owner is the troops' adjective or the clause's
         subject, the host the state "in"/"nach" which they are."""
         cfg = self.presence
-        verb = rule.cues.search(ctx.text)
+        verb = ctx.cue(rule)
         modality, attributed = self._modality(rule, ctx, doc)
         claims = []
         covered = -1
@@ -861,7 +960,7 @@ class ClaimAssembler:
         agreement: its name as written, its own date, and its parties: the signatories by
         name where named (one claim per pair), else the states, else the states of the
         sentence before an anaphoric "hierfür"."""
-        if not rule.cues.search(ctx.text):
+        if not ctx.cue(rule):
             return []
         signed = bool(self.signing.search(ctx.text))
         claims = []
@@ -977,7 +1076,7 @@ class ClaimAssembler:
                     pool = [referent] + pool
                     return _unique([referent] + [m for m in pool if m is not referent and m.prep is None][:0])
         free = [m for m in pool if (m.prep is None or m.prep not in self.prepositions or m.prep in rule.free_preps)
-                and not (_attached_genitive(m) and not rule.cues.search(ctx.span.doc[m.span.start - 1].text))]
+                and not (_attached_genitive(m) and not rule.cues.pattern.search(ctx.span.doc[m.span.start - 1].lower_))]
         if rule.every_actor and rule.prefer[:1] == ("PER",) and any(m.label == "PER" for m in free):
             free = [m for m in free if m.label == "PER"]  # the persons listed, not their states
         if not free and rule.value == "none":
