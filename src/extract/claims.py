@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from spacy.attrs import IDX, LENGTH
 from spacy.language import Language
@@ -228,20 +228,32 @@ class Sentence:
         self.shared = shared
         self.text = shared.text[sent.start_char:sent.end_char]
         self.lower = shared.lower[sent.start_char:sent.end_char]
+        self.prepositions = prepositions
         self._cues: dict[str, list[re.Match]] = {}
-        self.mentions = []
-        parsed = shared.parsed
-        for ent in shared.ents.within(sent):
+        self.cues: dict[str, list[tuple[int, str]]] = {}  # value kind → (token, relation) of every cue
+
+    # Most clauses hold no cue and are never asked for more than their text.
+
+    @cached_property
+    def mentions(self) -> list[Mention]:
+        mentions = []
+        for ent in self.shared.ents.within(self.span):
             if not ent.kb_id_ or ent.label_ not in ("COUNTRY", "ORG", "PER", "LOC"):
                 continue
-            if parsed:  # de_core_news_lg: the dependency parse (TIGER labels) says it
-                prep, subject = _parsed_role(ent, prepositions)
+            if self.shared.parsed:  # de_core_news_lg: the dependency parse (TIGER labels) says it
+                prep, subject = _parsed_role(ent, self.prepositions)
             else:  # the embedded pipeline: the words around it
-                prep, subject = _preceding_word(doc, ent.start, prepositions), False
-            self.mentions.append(Mention(ent, ent.label_, ent.kb_id_, prep, subject=subject))
-        self.timexes = [s for s in shared.timexes.within(sent) if s._.timex]
-        self.quantities = [s for s in shared.quantities.within(sent) if s._.quantity]
-        self.cues: dict[str, list[tuple[int, str]]] = {}  # value kind → (token, relation) of every cue
+                prep, subject = _preceding_word(self.span.doc, ent.start, self.prepositions), False
+            mentions.append(Mention(ent, ent.label_, ent.kb_id_, prep, subject=subject))
+        return mentions
+
+    @cached_property
+    def timexes(self) -> list[Span]:
+        return [s for s in self.shared.timexes.within(self.span) if s._.timex]
+
+    @cached_property
+    def quantities(self) -> list[Span]:
+        return [s for s in self.shared.quantities.within(self.span) if s._.quantity]
 
     def cue_matches(self, rule: "Rule") -> list[re.Match]:
         """The rule's cues in this clause (offsets as in ``text``)."""
@@ -401,9 +413,13 @@ class ClaimAssembler:
         quotes = [(s.start_char, s.end_char) for s in doc.spans.get("pull_quote", [])]
         in_quote: dict[str, bool] = {}
         for sent in (unit for sent in doc.sents for unit in _clauses(sent, shared)):
-            if not sent.text.strip():
-                continue
             ctx = Sentence(sent, self.prepositions, shared)
+            if not ctx.text.strip():
+                continue
+            nouns = [relation for relation, nouns in self.noun_cues.items() if nouns.search(ctx.lower)]
+            if not nouns and not any(Cues.within(candidates[rule.relation], sent.start_char, sent.end_char)
+                                     and ctx.cue_matches(rule) for rule in self.rules):
+                continue  # no cue of any relation in the clause: nothing to assemble
             # a clause that names no one speaks only through an anaphoric "hierfür"
             anaphoric = bool(self.anaphoric.search(ctx.text))
             rules = self.rules if ctx.mentions else [
@@ -417,9 +433,7 @@ class ClaimAssembler:
                 for m in ctx.cue_matches(rule):
                     ctx.cues.setdefault(rule.value, []).append((ctx.token_at(m.start()), rule.relation))
                     cued.add(rule.relation)
-            for relation, nouns in self.noun_cues.items():  # nouns that make a claim without a verb cue
-                if nouns.search(ctx.lower):
-                    cued.add(relation)
+            cued.update(nouns)  # nouns that make a claim without a verb cue
             quoted = any(a <= sent.start_char and sent.end_char <= b + 1 for a, b in quotes)
             for rule in rules:
                 if rule.relation not in cued:
