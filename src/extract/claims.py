@@ -49,10 +49,9 @@ class Cues:
     """A relation's cue patterns, tried on every clause of every document.
 
     That makes them the pipeline's busiest regular expressions, and Python's ``re`` is
-    slow at them as written: about ten times slower case-insensitively, and unable to
-    skip ahead to a pattern that begins with ``\\b``. So the (lower-case) patterns run
-    case-sensitively on lowered text, and only in clauses that hold one of their literal
-    beginnings, found by one scan of the whole document. The result is the same.
+    about ten times slower at them case-insensitively, so the patterns are written in
+    lower case and run on lowered text. ``starts`` are the literal beginnings of the
+    patterns, where every one has one (``CueIndex`` finds them).
     """
 
     def __init__(self, patterns: list[str]):
@@ -61,20 +60,57 @@ class Cues:
             raise ValueError(f"cue patterns are matched against lowered text; write them in lower case: {uppercase}")
         self.pattern = re.compile("|".join(f"(?:{p})" for p in patterns))
         starts = [_literal_start(p) for p in patterns]
-        self.prefilter = re.compile("|".join(re.escape(s) for s in sorted(set(starts), key=len, reverse=True))) \
-            if all(starts) else None
+        self.starts = sorted(set(starts)) if all(starts) else None
 
-    def candidates(self, doc_lower: str) -> list[tuple[int, int]] | None:
-        """Stretches of the document a cue may start in; None: anywhere."""
-        if self.prefilter is None:
-            return None
-        return [m.span() for m in self.prefilter.finditer(doc_lower)]
 
-    @staticmethod
-    def within(candidates: list[tuple[int, int]] | None, start: int, end: int) -> bool:
-        """Whether a clause (character offsets) may hold a cue. A literal the scan passed
-        over overlaps the one it reported, so overlapping is the test, not containing."""
-        return candidates is None or any(a < end and b > start for a, b in candidates)
+class CueIndex:
+    """Where in a document the cues of each relation may begin, found in one scan.
+
+    A cue can only match where one of its literal beginnings stands, so a relation's
+    patterns need to run only in the clauses holding one. The beginnings of all
+    relations form one trie, and one regular expression shaped like it finds where any
+    begins: Python's ``re`` tries the branches of a flat alternation one after another
+    at every position, a trie's only along the text's own letters.
+    """
+
+    def __init__(self, rules: list["Rule"]):
+        self.trie: dict = {}
+        self.anywhere = {r.relation for r in rules if r.cues.starts is None}
+        for rule in rules:
+            for literal in rule.cues.starts or ():
+                node = self.trie
+                for ch in literal:
+                    node = node.setdefault(ch, {})
+                node.setdefault("", set()).add(rule.relation)
+        self.scan = re.compile(f"(?={_trie_pattern(self.trie)})") if self.trie else None
+
+    def positions(self, lower: str) -> dict[str, list[int]]:
+        """Relation → the character offsets (ascending) where one of its beginnings stands."""
+        found: dict[str, list[int]] = {}
+        for m in self.scan.finditer(lower) if self.scan else ():
+            node, i = self.trie, m.start()
+            while node is not None:  # every beginning starting here, the shorter ones too
+                for relation in node.get("", ()):
+                    found.setdefault(relation, []).append(m.start())
+                node = node.get(lower[i]) if i < len(lower) else None
+                i += 1
+        return found
+
+    def may_hold(self, positions: dict[str, list[int]], relation: str, start: int, end: int) -> bool:
+        """Whether a clause (character offsets) may hold a cue of the relation."""
+        if relation in self.anywhere:
+            return True
+        at = positions.get(relation, ())
+        k = bisect_left(at, start)
+        return k < len(at) and at[k] < end
+
+
+def _trie_pattern(node: dict) -> str:
+    branches = [re.escape(ch) + _trie_pattern(child) for ch, child in sorted(node.items()) if ch]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{body})?" if "" in node else body
 
 
 def _literal_start(pattern: str) -> str:
@@ -379,6 +415,7 @@ class ClaimAssembler:
         self.name = name
         cfg = load_data(rules)
         self.rules = [Rule.from_config(rel, spec) for rel, spec in cfg["relations"].items()]
+        self.cue_index = CueIndex(self.rules)
         self.modality = [(m, _rx(p)) for m, p in cfg["modality"].items()]
         self.negation = _rx(cfg["negation"])
         self.prepositions = set(cfg["prepositions"])
@@ -409,7 +446,7 @@ class ClaimAssembler:
         found: dict[str, Claim] = {}
         topics = topics_of(doc)
         shared = DocIndex(doc)
-        candidates = {rule.relation: rule.cues.candidates(shared.lower) for rule in self.rules}
+        starts = self.cue_index.positions(shared.lower)
         quotes = [(s.start_char, s.end_char) for s in doc.spans.get("pull_quote", [])]
         in_quote: dict[str, bool] = {}
         for sent in (unit for sent in doc.sents for unit in _clauses(sent, shared)):
@@ -417,7 +454,7 @@ class ClaimAssembler:
             if not ctx.text.strip():
                 continue
             nouns = [relation for relation, nouns in self.noun_cues.items() if nouns.search(ctx.lower)]
-            if not nouns and not any(Cues.within(candidates[rule.relation], sent.start_char, sent.end_char)
+            if not nouns and not any(self.cue_index.may_hold(starts, rule.relation, sent.start_char, sent.end_char)
                                      and ctx.cue_matches(rule) for rule in self.rules):
                 continue  # no cue of any relation in the clause: nothing to assemble
             # a clause that names no one speaks only through an anaphoric "hierfür"
@@ -428,7 +465,7 @@ class ClaimAssembler:
                 continue
             cued = set()
             for rule in rules:
-                if not Cues.within(candidates[rule.relation], sent.start_char, sent.end_char):
+                if not self.cue_index.may_hold(starts, rule.relation, sent.start_char, sent.end_char):
                     continue
                 for m in ctx.cue_matches(rule):
                     ctx.cues.setdefault(rule.value, []).append((ctx.token_at(m.start()), rule.relation))
