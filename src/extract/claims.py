@@ -59,50 +59,47 @@ class Cues:
         if uppercase:
             raise ValueError(f"cue patterns are matched against lowered text; write them in lower case: {uppercase}")
         self.pattern = re.compile("|".join(f"(?:{p})" for p in patterns))
-        starts = [_literal_start(p) for p in patterns]
-        self.starts = sorted(set(starts)) if all(starts) else None
+        starts = [_literal_starts(p) for p in patterns]
+        self.starts = sorted({s for found in starts for s in found}) if all(starts) else None
 
 
 class CueIndex:
-    """Where in a document the cues of each relation may begin, found in one scan.
+    """Where in a document cues of each kind may begin, found in one scan.
 
-    A cue can only match where one of its literal beginnings stands, so a relation's
-    patterns need to run only in the clauses holding one. The beginnings of all
-    relations form one trie, and one regular expression shaped like it finds where any
-    begins: Python's ``re`` tries the branches of a flat alternation one after another
-    at every position, a trie's only along the text's own letters.
+    A cue can only match where one of its literal beginnings stands, so its patterns
+    need to run only in the clauses holding one. The beginnings of all kinds (a
+    relation's cues, or its nouns) form one trie, and one regular expression shaped
+    like it finds where any begins: Python's ``re`` tries the branches of a flat
+    alternation one after another at every position, a trie's only along the text's
+    own letters.
     """
 
-    def __init__(self, rules: list["Rule"]):
+    def __init__(self, starts: dict[str, list[str] | None]):
         self.trie: dict = {}
-        self.anywhere = {r.relation for r in rules if r.cues.starts is None}
-        for rule in rules:
-            for literal in rule.cues.starts or ():
+        self.anywhere = {kind for kind, literals in starts.items() if literals is None}
+        for kind, literals in starts.items():
+            for literal in literals or ():
                 node = self.trie
                 for ch in literal:
                     node = node.setdefault(ch, {})
-                node.setdefault("", set()).add(rule.relation)
+                node.setdefault("", set()).add(kind)
         self.scan = re.compile(f"(?={_trie_pattern(self.trie)})") if self.trie else None
 
-    def positions(self, lower: str) -> dict[str, list[int]]:
-        """Relation → the character offsets (ascending) where one of its beginnings stands."""
-        found: dict[str, list[int]] = {}
+    def positions(self, lower: str) -> list[tuple[int, str]]:
+        """(character offset, kind) of every beginning in the document, ascending."""
+        found = []
         for m in self.scan.finditer(lower) if self.scan else ():
             node, i = self.trie, m.start()
             while node is not None:  # every beginning starting here, the shorter ones too
-                for relation in node.get("", ()):
-                    found.setdefault(relation, []).append(m.start())
+                found.extend((m.start(), kind) for kind in sorted(node.get("", ())))
                 node = node.get(lower[i]) if i < len(lower) else None
                 i += 1
         return found
 
-    def may_hold(self, positions: dict[str, list[int]], relation: str, start: int, end: int) -> bool:
-        """Whether a clause (character offsets) may hold a cue of the relation."""
-        if relation in self.anywhere:
-            return True
-        at = positions.get(relation, ())
-        k = bisect_left(at, start)
-        return k < len(at) and at[k] < end
+    def kinds(self, positions: list[tuple[int, str]], start: int, end: int) -> set[str]:
+        """The kinds of cue a clause (character offsets) may hold."""
+        lo, hi = bisect_left(positions, (start,)), bisect_left(positions, (end,))
+        return self.anywhere | {kind for _, kind in positions[lo:hi]}
 
 
 def _trie_pattern(node: dict) -> str:
@@ -113,10 +110,31 @@ def _trie_pattern(node: dict) -> str:
     return f"(?:{body})?" if "" in node else body
 
 
-def _literal_start(pattern: str) -> str:
-    """The plain characters every match of ``pattern`` starts with ('' where unsure)."""
+def _literal_starts(pattern: str) -> list[str] | None:
+    """The plain characters the matches of ``pattern`` start with, one string per
+    alternative (None where an alternative has none, or where unsure)."""
+    starts = []
+    for branch in _top_level_split(pattern):
+        body = re.sub(r"^(\\b|\^)+", "", branch)
+        closing = _closing(body) if body.startswith("(") else None
+        if closing == len(body) - 1 and not body.startswith(("(?=", "(?!", "(?<")) and not re.match(r"\(\?[a-zA-Z]", body):
+            found = _literal_starts(body[3:-1] if body.startswith("(?:") else body[1:-1])  # a group, whole
+        else:
+            literal = re.match(r"[^\\()\[\]{}|?*+.^$]*", body).group(0)
+            if body[len(literal):len(literal) + 1] in ("?", "*", "{"):
+                literal = literal[:-1]  # its last character may be missing
+            found = [literal] if literal else None
+        if found is None:
+            return None
+        starts += found
+    return starts
+
+
+def _depths(pattern: str):
+    """(index, character, depth) of the characters of a regular expression that are
+    neither escaped nor inside a character class; depth counts the open groups."""
     depth, i, in_class = 0, 0, False
-    while i < len(pattern):  # an alternative at the top level has starts of its own
+    while i < len(pattern):
         c = pattern[i]
         if c == "\\":
             i += 2
@@ -125,16 +143,20 @@ def _literal_start(pattern: str) -> str:
             in_class = c != "]"
         elif c == "[":
             in_class = True
-        elif c in "()":
-            depth += 1 if c == "(" else -1
-        elif c == "|" and depth == 0:
-            return ""
+        else:
+            depth += (c == "(") - (c == ")")
+            yield i, c, depth
         i += 1
-    body = re.sub(r"^(\\b)+", "", pattern)
-    literal = re.match(r"[^\\()\[\]{}|?*+.^$]*", body).group(0)
-    if body[len(literal):len(literal) + 1] in ("?", "*", "{"):
-        literal = literal[:-1]  # its last character may be missing
-    return literal
+
+
+def _top_level_split(pattern: str) -> list[str]:
+    cuts = [i for i, c, depth in _depths(pattern) if c == "|" and depth == 0]
+    return [pattern[a + 1:b] for a, b in zip([-1, *cuts], [*cuts, len(pattern)])]
+
+
+def _closing(pattern: str) -> int | None:
+    """Where the group opening at ``pattern[0]`` closes."""
+    return next((i for i, c, depth in _depths(pattern) if c == ")" and depth == 0), None)
 
 
 @dataclass
@@ -415,7 +437,6 @@ class ClaimAssembler:
         self.name = name
         cfg = load_data(rules)
         self.rules = [Rule.from_config(rel, spec) for rel, spec in cfg["relations"].items()]
-        self.cue_index = CueIndex(self.rules)
         self.modality = [(m, _rx(p)) for m, p in cfg["modality"].items()]
         self.negation = _rx(cfg["negation"])
         self.prepositions = set(cfg["prepositions"])
@@ -439,6 +460,8 @@ class ClaimAssembler:
         presence = cfg["relations"]["military_presence"]["nouns"]
         self.noun_cues = {"hosts_event": loose(events["event_nouns"]),
                           "military_presence": loose(presence["troops"], presence["facilities"])}
+        self.cue_index = CueIndex({r.relation: r.cues.starts for r in self.rules}
+                                  | {f"noun:{k}": _literal_starts(v.pattern) for k, v in self.noun_cues.items()})
         self.institutional = re.compile(events["institutional"])
         self.venue_cues = _rx(events.get("venue_cues"))
 
@@ -446,16 +469,17 @@ class ClaimAssembler:
         found: dict[str, Claim] = {}
         topics = topics_of(doc)
         shared = DocIndex(doc)
-        starts = self.cue_index.positions(shared.lower)
+        positions = self.cue_index.positions(shared.lower)
         quotes = [(s.start_char, s.end_char) for s in doc.spans.get("pull_quote", [])]
         in_quote: dict[str, bool] = {}
         for sent in (unit for sent in doc.sents for unit in _clauses(sent, shared)):
             ctx = Sentence(sent, self.prepositions, shared)
             if not ctx.text.strip():
                 continue
-            nouns = [relation for relation, nouns in self.noun_cues.items() if nouns.search(ctx.lower)]
-            if not nouns and not any(self.cue_index.may_hold(starts, rule.relation, sent.start_char, sent.end_char)
-                                     and ctx.cue_matches(rule) for rule in self.rules):
+            here = self.cue_index.kinds(positions, sent.start_char, sent.end_char)
+            nouns = [relation for relation, nouns in self.noun_cues.items()
+                     if f"noun:{relation}" in here and nouns.search(ctx.lower)]
+            if not nouns and not any(rule.relation in here and ctx.cue_matches(rule) for rule in self.rules):
                 continue  # no cue of any relation in the clause: nothing to assemble
             # a clause that names no one speaks only through an anaphoric "hierfür"
             anaphoric = bool(self.anaphoric.search(ctx.text))
@@ -465,7 +489,7 @@ class ClaimAssembler:
                 continue
             cued = set()
             for rule in rules:
-                if not self.cue_index.may_hold(starts, rule.relation, sent.start_char, sent.end_char):
+                if rule.relation not in here:
                     continue
                 for m in ctx.cue_matches(rule):
                     ctx.cues.setdefault(rule.value, []).append((ctx.token_at(m.start()), rule.relation))
