@@ -111,23 +111,52 @@ def _trie_pattern(node: dict) -> str:
 
 
 def _literal_starts(pattern: str) -> list[str] | None:
-    """The plain characters the matches of ``pattern`` start with, one string per
-    alternative (None where an alternative has none, or where unsure)."""
+    """The plain characters the matches of ``pattern`` start with, as few strings as
+    its alternatives need (None where an alternative has none, or where unsure)."""
     starts = []
     for branch in _top_level_split(pattern):
-        body = re.sub(r"^(\\b|\^)+", "", branch)
-        closing = _closing(body) if body.startswith("(") else None
-        if closing == len(body) - 1 and not body.startswith(("(?=", "(?!", "(?<")) and not re.match(r"\(\?[a-zA-Z]", body):
-            found = _literal_starts(body[3:-1] if body.startswith("(?:") else body[1:-1])  # a group, whole
-        else:
-            literal = re.match(r"[^\\()\[\]{}|?*+.^$]*", body).group(0)
-            if body[len(literal):len(literal) + 1] in ("?", "*", "{"):
-                literal = literal[:-1]  # its last character may be missing
-            found = [literal] if literal else None
-        if found is None:
+        found = _branch_starts(re.sub(r"^(\\b|\^)+", "", branch))
+        if not found or not all(found):
             return None
         starts += found
     return starts
+
+
+_QUANTIFIER = ("?", "*", "+", "{")
+
+
+def _branch_starts(body: str, limit: int = 16) -> list[str]:
+    """The beginnings of one alternative: its leading characters, with character classes
+    and groups of alternatives multiplied out (``w(a|i)rft?`` → warf, wirf), up to
+    anything optional, repeated or not plain."""
+    prefixes, i = [""], 0
+    while i < len(body) and len(prefixes) <= limit:
+        c = body[i]
+        if c == "(":
+            close = _closing(body[i:])
+            if close is None or body[i + 1:i + 2] == "?" and body[i + 1:i + 3] != "?:" \
+                    or body[i + close + 1:i + close + 2] in _QUANTIFIER:
+                break  # a look-around, flags, or a group that may be left out
+            inner = body[i + 3 if body[i + 1:i + 3] == "?:" else i + 1:i + close]
+            alternatives = _top_level_split(inner)
+            if all(re.fullmatch(r"[^\\()\[\]{}|?*+.^$]+", a) for a in alternatives):
+                prefixes = [p + a for p in prefixes for a in alternatives]
+                i += close + 1
+                continue
+            found = _literal_starts(inner)  # alternatives of their own shape: their beginnings, and stop
+            return [p + f for p in prefixes for f in found] if found else prefixes
+        if c == "[":
+            m = re.match(r"\[([^\\\]^-]+)\]", body[i:])
+            if not m or body[i + m.end():i + m.end() + 1] in _QUANTIFIER:
+                break
+            prefixes = [p + ch for p in prefixes for ch in m.group(1)]
+            i += m.end()
+            continue
+        if c in "\\)]{}|?*+.^$" or body[i + 1:i + 2] in _QUANTIFIER:
+            break  # not plain, or may be missing
+        prefixes = [p + c for p in prefixes]
+        i += 1
+    return prefixes
 
 
 def _depths(pattern: str):
