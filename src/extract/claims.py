@@ -75,31 +75,29 @@ class CueIndex:
     """
 
     def __init__(self, starts: dict[str, list[str] | None]):
-        self.trie: dict = {}
+        trie: dict = {}
         self.anywhere = {kind for kind, literals in starts.items() if literals is None}
         for kind, literals in starts.items():
             for literal in literals or ():
-                node = self.trie
+                node = trie
                 for ch in literal:
                     node = node.setdefault(ch, {})
                 node.setdefault("", set()).add(kind)
-        self.scan = re.compile(f"(?={_trie_pattern(self.trie)})") if self.trie else None
+        # The scan reports at each place the longest beginning there; the shorter ones
+        # there are its prefixes, so each beginning stands for its prefixes' kinds too.
+        literals = {literal for found in starts.values() for literal in found or ()}
+        self.kinds_of = {literal: frozenset(kind for kind, found in starts.items() for other in found or ()
+                                            if literal.startswith(other)) for literal in literals}
+        self.scan = re.compile(f"(?=({_trie_pattern(trie)}))") if trie else None
 
-    def positions(self, lower: str) -> list[tuple[int, str]]:
-        """(character offset, kind) of every beginning in the document, ascending."""
-        found = []
-        for m in self.scan.finditer(lower) if self.scan else ():
-            node, i = self.trie, m.start()
-            while node is not None:  # every beginning starting here, the shorter ones too
-                found.extend((m.start(), kind) for kind in sorted(node.get("", ())))
-                node = node.get(lower[i]) if i < len(lower) else None
-                i += 1
-        return found
+    def positions(self, lower: str) -> list[tuple[int, frozenset[str]]]:
+        """(character offset, kinds) of every beginning in the document, ascending."""
+        return [(m.start(), self.kinds_of[m.group(1)]) for m in self.scan.finditer(lower)] if self.scan else []
 
-    def kinds(self, positions: list[tuple[int, str]], start: int, end: int) -> set[str]:
+    def kinds(self, positions: list[tuple[int, frozenset[str]]], start: int, end: int) -> set[str]:
         """The kinds of cue a clause (character offsets) may hold."""
         lo, hi = bisect_left(positions, (start,)), bisect_left(positions, (end,))
-        return self.anywhere | {kind for _, kind in positions[lo:hi]}
+        return self.anywhere.union(*(kinds for _, kinds in positions[lo:hi]))
 
 
 def _trie_pattern(node: dict) -> str:
