@@ -19,7 +19,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from . import extensions  # noqa: F401
-from .lexicon import load_data
+from .lexicon import lemma_lookup, load_data
 from .models import SYMMETRIC, Claim, DateValue, Entity, Evidence, NumberValue, TextValue
 
 _POSSESSIVES = {"sein", "seine", "seinem", "seinen", "seiner", "seines", "ihr", "ihre", "ihrem", "ihren", "ihrer", "ihres", "dessen", "deren", "unser", "unsere", "unserem", "unseren"}
@@ -1549,8 +1549,16 @@ def _last_subject(doc: Doc, before: int) -> Mention | None:
 
 def _verbish(token) -> bool:
     """A finite verb without a tagger: lower case, and its lemma an infinitive."""
-    return (token.is_lower and token.lemma_ != token.lower_ and token.lemma_.endswith(("en", "ern", "eln"))
-            and token.lower_ not in _DETERMINERS)
+    if not token.is_lower or token.lower_ in _DETERMINERS:
+        return False
+    lemma = _lemma(token)
+    return lemma != token.lower_ and lemma.endswith(("en", "ern", "eln"))
+
+
+def _lemma(token) -> str:
+    """The model's lemma; for the embedded pipeline, which has no lemmatiser (only this
+    rule asks, for a few words of each document), spaCy's German lookup table's."""
+    return token.lemma_ or lemma_lookup().get(token.text, token.text)
 
 
 def _object(ctx: Sentence, first: int, last: int, seg_start: int, seg_end: int, speaker: Mention,

@@ -20,7 +20,7 @@ from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 
-from .lexicon import load_data
+from .lexicon import lemma_lookup, load_data
 
 # An article is far smaller; a larger file is refused by its size, before it is read, so
 # that memory stays bounded whatever lands in the corpus folder.
@@ -261,17 +261,9 @@ def is_boilerplate(line: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _lexicon() -> tuple[frozenset[str] | None, frozenset[str]]:
-    """German word forms known to spaCy's lookup lemmatiser, to test de-hyphenation.
-
-    The table's data is read as a plain dict, as ``spacy.lookups.load_lookups`` reads
-    it, without building a ``Lookups`` table (hashing every key into the string store
-    costs seconds; only membership is needed here).
-    """
-    try:
-        from spacy.util import load_language_data, registry
-
-        table = load_language_data(registry.lookups.get("de")["lemma_lookup"])
-    except Exception:  # the lookups package is optional for cleaning
+    """German word forms known to spaCy's lookup lemmatiser, to test de-hyphenation."""
+    table = lemma_lookup()
+    if not table:  # the lookups package is optional for cleaning
         return None, frozenset()
     return frozenset(table), frozenset(v.lower() for v in table.values())
 

@@ -18,3 +18,19 @@ def load_data(name: str):
 
         return yaml.safe_load(text)
     return json.loads(text)
+
+
+@lru_cache(maxsize=1)
+def lemma_lookup() -> dict[str, str]:
+    """spaCy's German lookup lemmas (spacy-lookups-data) as a plain dict, word form →
+    lemma, as spaCy's lookup lemmatiser reads them; empty where the package is missing.
+
+    A plain dict rather than a ``Lookups`` table: that hashes every key into the string
+    store, which costs seconds, and only a few words are ever asked for.
+    """
+    try:
+        from spacy.util import load_language_data, registry
+
+        return load_language_data(registry.lookups.get("de")["lemma_lookup"])
+    except Exception:  # the lookups package is optional
+        return {}

@@ -98,10 +98,13 @@ class PipelineInfo:
 
 
 def embedded_pipeline() -> Language:
-    """Blank German with sentence splitting for cleaned text and the lookup lemmatiser."""
+    """Blank German with sentence splitting for cleaned text.
+
+    No lemmatiser: lemmas would be looked up for every token of every document, and the
+    claim rules ask for a few (``extract.claims``; they read spaCy's lookup table then).
+    """
     nlp = spacy.blank("de")
     nlp.add_pipe("extract_sentences")
-    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     nlp.initialize()
     nlp.meta["name"] = EMBEDDED
     nlp.meta["version"] = spacy.__version__
@@ -125,7 +128,7 @@ def base_pipeline(model: str | None = None) -> tuple[Language, PipelineInfo]:
             raise
         print(
             f"extract: the German model {DEFAULT_MODEL} is not installed; using the embedded pipeline "
-            "(blank German, rule-based sentences, lookup lemmas). Run `make model` to install it.",
+            "(blank German, rule-based sentences). Run `make model` to install it.",
             file=sys.stderr,
         )
         nlp = embedded_pipeline()
