@@ -250,13 +250,12 @@ _CONJ_AFTER_HYPHEN = {"und", "oder", "sowie", "bzw.", "bis", "als", "noch", "wie
 
 
 @lru_cache(maxsize=1)
-def _boilerplate() -> tuple[re.Pattern, ...]:
-    return tuple(re.compile(p, re.IGNORECASE) for p in load_data("boilerplate.json")["lines"])
+def _boilerplate() -> re.Pattern:
+    return re.compile("|".join(f"(?:{p})" for p in load_data("boilerplate.json")["lines"]), re.IGNORECASE)
 
 
 def is_boilerplate(line: str) -> bool:
-    line = line.strip()
-    return any(p.fullmatch(line) for p in _boilerplate())
+    return bool(_boilerplate().fullmatch(line.strip()))
 
 
 @lru_cache(maxsize=1)
@@ -328,6 +327,7 @@ def clean(text: str) -> Cleaned:
         lines.append((pos, raw))
         pos += len(raw) + 1
 
+    alone = [_stands_alone(raw) if raw.strip() else False for _, raw in lines]
     for i, (start, raw) in enumerate(lines):
         line = raw.rstrip("\r")
         lead = len(line) - len(line.lstrip())
@@ -341,7 +341,7 @@ def clean(text: str) -> Cleaned:
         # How this line joins the next one: a break, a space, or hyphen handling.
         joiner = "\n"
         next_blank = nxt is None or not nxt.strip()
-        if not next_blank and not _stands_alone(body) and not _stands_alone(nxt) and not _is_heading(body, prev_blank, nxt):
+        if not next_blank and not alone[i] and not alone[i + 1] and not _is_heading(body, prev_blank, nxt):
             joiner = " "
             if body.endswith("-") and len(body) > 1 and body[-2].isalpha():
                 joiner = _join_hyphenated(body[:-1], nxt.strip())
