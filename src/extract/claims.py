@@ -274,19 +274,30 @@ class DocIndex:
     Doc each time rebuilds its entities and scans its annotations)."""
 
     def __init__(self, doc: Doc):
+        self.doc = doc
         self.ents = _Positioned(list(doc.ents))
-        self.timexes = _Positioned(list(doc.spans.get("timex", [])))
-        self.quantities = _Positioned(list(doc.spans.get("quantity", [])))
+        self.timexes = _Positioned([s for s in doc.spans.get("timex", []) if s._.timex])  # normalised ones only
+        self.quantities = _Positioned([s for s in doc.spans.get("quantity", []) if s._.quantity])
         self.parsed = doc.has_annotation("DEP")
         self.text = doc.text  # rebuilt from the tokens on every access: once is enough
         self.lower = lowered(self.text)
         starts, lengths = doc.to_array([IDX, LENGTH]).T.tolist() if len(doc) else ([], [])
         self.ends = [a + n for a, n in zip(starts, lengths)]  # each token's end (character offset)
+        self.paren_at: dict[int, int | None] = {}
 
     def token_at(self, char: int, span: Span) -> int:
         """The token of ``span`` at a character offset of the document (the next one in
         whitespace, the last at the end)."""
         return min(max(bisect_right(self.ends, char), span.start), span.end - 1)
+
+    def lower_of(self, span: Span) -> str:
+        return self.lower[span.start_char:span.end_char]
+
+    def parens(self, i: int) -> int | None:
+        """Where the parenthesis enclosing token ``i`` opens (``_parens``), asked once per token."""
+        if i not in self.paren_at:
+            self.paren_at[i] = _parens(self.doc, i)
+        return self.paren_at[i]
 
 
 class _Positioned:
@@ -306,8 +317,9 @@ class _Positioned:
 class Sentence:
     """What one sentence offers a rule: its mentions, dates and numbers."""
 
-    def __init__(self, sent: Span, prepositions: set[str], shared: "DocIndex | None" = None):
+    def __init__(self, sent: Span, prepositions: set[str], shared: "DocIndex | None" = None, sentence: Span | None = None):
         self.span = sent
+        self.sentence = sentence if sentence is not None else sent.sent  # the whole sentence a clause is of
         doc = sent.doc
         shared = shared or DocIndex(doc)
         self.shared = shared
@@ -334,11 +346,11 @@ class Sentence:
 
     @cached_property
     def timexes(self) -> list[Span]:
-        return [s for s in self.shared.timexes.within(self.span) if s._.timex]
+        return self.shared.timexes.within(self.span)
 
     @cached_property
     def quantities(self) -> list[Span]:
-        return [s for s in self.shared.quantities.within(self.span) if s._.quantity]
+        return self.shared.quantities.within(self.span)
 
     def cue_matches(self, rule: "Rule") -> list[re.Match]:
         """The rule's cues in this clause (offsets as in ``text``)."""
@@ -499,8 +511,8 @@ class ClaimAssembler:
         positions = self.cue_index.positions(shared.lower)
         quotes = [(s.start_char, s.end_char) for s in doc.spans.get("pull_quote", [])]
         in_quote: dict[str, bool] = {}
-        for sent in (unit for sent in doc.sents for unit in _clauses(sent, shared)):
-            ctx = Sentence(sent, self.prepositions, shared)
+        for sentence, sent in ((sentence, unit) for sentence in doc.sents for unit in _clauses(sentence, shared)):
+            ctx = Sentence(sent, self.prepositions, shared, sentence)
             if not ctx.text.strip():
                 continue
             here = self.cue_index.kinds(positions, sent.start_char, sent.end_char)
@@ -1269,24 +1281,21 @@ class ClaimAssembler:
         """The claim's own time: the nearest date in its clause (its segment, where given),
         never one inside a parenthesis that does not hold the cue; a figure "Stand …"
         takes its as-of date; a clause without any falls back to its sentence."""
-        doc = ctx.span.doc
-        pool = [s for s in ctx.timexes if s.text.lower() not in self.date_ignore]
+        doc, shared = ctx.span.doc, ctx.shared
+        pool = [s for s in ctx.timexes if shared.lower_of(s) not in self.date_ignore]
         if not pool:
-            sent = ctx.span.sent if ctx.span.start < len(doc) else None
-            pool = [s for s in doc.spans.get("timex", []) if sent is not None and sent.start <= s.start and s.end <= sent.end
-                    and s._.timex and s.text.lower() not in self.date_ignore]
+            pool = [s for s in shared.timexes.within(ctx.sentence) if shared.lower_of(s) not in self.date_ignore]
         if not pool and self.date_anaphora.search(ctx.text):
             # "Dort traf er …": the time of the sentence before
-            sent = doc[ctx.span.start].sent
+            sent = ctx.sentence
             prev = doc[sent.start - 1].sent if sent.start > 0 else None
-            pool = [s for s in doc.spans.get("timex", []) if prev is not None and prev.start <= s.start and s.end <= prev.end
-                    and s._.timex and s.text.lower() not in self.date_ignore]
+            pool = [s for s in shared.timexes.within(prev) if shared.lower_of(s) not in self.date_ignore] if prev is not None else []
             cue = prev.end if prev is not None else cue
         pool = [s for s in pool if _span_years(s._.timex.value) <= 20]  # "in diesem Jahrhundert" dates nothing
         if segment is not None:
             pool = [s for s in pool if segment[0] <= s.start < segment[1]]
         # a date in brackets belongs to what the brackets follow: the figure right before them
-        pool = [s for s in pool if (p := _parens(doc, s.start)) is None or p == _parens(doc, cue) or 0 <= p - cue <= 6]
+        pool = [s for s in pool if (p := shared.parens(s.start)) is None or p == shared.parens(cue) or 0 <= p - cue <= 6]
         if numeric and any(s._.timex.role == "as_of" for s in pool):
             pool = [s for s in pool if s._.timex.role == "as_of"]
         if not pool:
