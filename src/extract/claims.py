@@ -327,6 +327,7 @@ class Sentence:
         self.lower = shared.lower[sent.start_char:sent.end_char]
         self.prepositions = prepositions
         self._cues: dict[str, list[re.Match]] = {}
+        self._searched: dict[re.Pattern, re.Match | None] = {}
         self.cues: dict[str, list[tuple[int, str]]] = {}  # value kind → (token, relation) of every cue
 
     # Most clauses hold no cue and are never asked for more than their text.
@@ -351,6 +352,12 @@ class Sentence:
     @cached_property
     def quantities(self) -> list[Span]:
         return self.shared.quantities.within(self.span)
+
+    def search(self, pattern: re.Pattern) -> re.Match | None:
+        """``pattern.search`` in the clause's text; several rules ask the same."""
+        if pattern not in self._searched:
+            self._searched[pattern] = pattern.search(self.text)
+        return self._searched[pattern]
 
     def cue_matches(self, rule: "Rule") -> list[re.Match]:
         """The rule's cues in this clause (offsets as in ``text``)."""
@@ -521,7 +528,7 @@ class ClaimAssembler:
             if not nouns and not any(rule.relation in here and ctx.cue_matches(rule) for rule in self.rules):
                 continue  # no cue of any relation in the clause: nothing to assemble
             # a clause that names no one speaks only through an anaphoric "hierfür"
-            anaphoric = bool(self.anaphoric.search(ctx.text))
+            anaphoric = bool(ctx.search(self.anaphoric))
             rules = self.rules if ctx.mentions else [
                 r for r in self.rules if r.standalone or (r.relation == "agreement" and anaphoric)]
             if not rules:
@@ -575,7 +582,7 @@ class ClaimAssembler:
 
     def _apply(self, rule: Rule, ctx: Sentence, doc: Doc, topics: list[Mention], found_so_far: dict) -> list[Claim]:
         topic = topics[0] if topics else None
-        if rule.skip_if is not None and rule.skip_if.search(ctx.text):
+        if rule.skip_if is not None and ctx.search(rule.skip_if):
             return []
         if rule.speech:
             return self._speech(rule, ctx, doc, topic)
@@ -666,7 +673,7 @@ class ClaimAssembler:
                 named_states = {m.id for m in ctx.mentions if m.label == "COUNTRY"}
                 # the second state of a bilateral text only where the first is the one named
                 spare = [t for t in topics[: 2 if named_states == {topics[0].id} else 1] if t.id not in ids]
-                if rule.partner and not partners and self.anaphoric.search(ctx.text):
+                if rule.partner and not partners and ctx.search(self.anaphoric):
                     # "auf diesen Routen": the states of the sentence before
                     spare = [m for m in self._previous_states(ctx) if m.id not in ids] + spare
                 if not actors and spare:
@@ -732,7 +739,7 @@ class ClaimAssembler:
         claims = []
         reported, attributed, attribution = None, None, (0, 0)
         for name, pattern in self.modality:
-            m = pattern.search(ctx.text) if name == "reported" else None
+            m = ctx.search(pattern) if name == "reported" else None
             if m and re.search(r"laut|zufolge|nach angaben", m.group(0), re.IGNORECASE):
                 reported, attributed = "reported", self._source(ctx, m)
                 cue_at = ctx.token_at(m.start())
@@ -861,10 +868,10 @@ class ClaimAssembler:
         (Gastgeber, richtete … aus, moderierte) or by the place the event is in
         (fand in der kasachischen Hauptstadt statt, ein Forum in Kasachstan)."""
         host_cue = ctx.cue(rule)
-        venue_cue = self.venue_cues.search(ctx.text) if self.venue_cues else None
+        venue_cue = ctx.search(self.venue_cues) if self.venue_cues else None
         modality = "asserted"
         for name in ("planned", "intended"):
-            if dict(self.modality)[name].search(ctx.text):
+            if ctx.search(dict(self.modality)[name]):
                 modality = name
                 break
         claims = []
@@ -1076,7 +1083,7 @@ class ClaimAssembler:
         sentence before an anaphoric "hierfür"."""
         if not ctx.cue(rule):
             return []
-        signed = bool(self.signing.search(ctx.text))
+        signed = bool(ctx.search(self.signing))
         claims = []
         covered = -1
         for head in ctx.span:
@@ -1125,7 +1132,7 @@ class ClaimAssembler:
         if not parties and persons and self.person_states.get(persons[0].id):
             state = self.person_states[persons[0].id]  # signed on Xi's visit: China
             parties = [Mention(persons[0].span, "COUNTRY", state, None, persons[0].span.text)]
-        if not parties and self.anaphoric.search(ctx.text):
+        if not parties and ctx.search(self.anaphoric):
             parties = self._previous_states(ctx)  # "Die Grundlage hierfür bildet der Vertrag …"
         if not parties:
             return []
@@ -1285,7 +1292,7 @@ class ClaimAssembler:
         pool = [s for s in ctx.timexes if shared.lower_of(s) not in self.date_ignore]
         if not pool:
             pool = [s for s in shared.timexes.within(ctx.sentence) if shared.lower_of(s) not in self.date_ignore]
-        if not pool and self.date_anaphora.search(ctx.text):
+        if not pool and ctx.search(self.date_anaphora):
             # "Dort traf er …": the time of the sentence before
             sent = ctx.sentence
             prev = doc[sent.start - 1].sent if sent.start > 0 else None
@@ -1307,7 +1314,7 @@ class ClaimAssembler:
     def _modality(self, rule: Rule, ctx: Sentence, doc: Doc) -> tuple[str, Entity | None]:
         speech_act = rule.relation in ("stance", "request")
         for modality, pattern in self.modality:
-            m = pattern.search(ctx.text)
+            m = ctx.search(pattern)
             if not m:
                 continue
             if modality == "reported":
@@ -1332,7 +1339,7 @@ class ClaimAssembler:
         return best.entity()
 
     def _negative(self, rule: Rule, ctx: Sentence, cue: int) -> bool:
-        if rule.negative_cues is not None and rule.negative_cues.search(ctx.text):
+        if rule.negative_cues is not None and ctx.search(rule.negative_cues):
             return True
         doc = ctx.span.doc
         window = doc[max(ctx.span.start, cue - 3) : min(ctx.span.end, cue + 4)].text
@@ -1345,7 +1352,7 @@ class ClaimAssembler:
                 out[key] = spec
                 continue
             for pattern, value in spec.items():
-                if pattern.search(ctx.text):
+                if ctx.search(pattern):
                     out[key] = value
                     break
         return out
@@ -1520,7 +1527,7 @@ def _compound_prefix(m: Mention) -> bool:
 
 def _attached_genitive(m: Mention) -> bool:
     """A genitive right after a noun belongs to that noun (ein Verbündeter Moskaus)."""
-    if m.span is not None and m.span.doc.has_annotation("DEP"):
+    if m.span is not None and m.span.root.has_dep():  # a parse says
         return m.span.root.dep_ == "ag"
     if m.span is None or not _genitive(m) or m.span.start == 0:
         return False
