@@ -71,10 +71,11 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
+from itertools import accumulate
 from typing import Callable, Iterator
 
+from spacy.attrs import LENGTH, LOWER, ORTH, SENT_START, SPACY
 from spacy.language import Language
-from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span, SpanGroup, Token
 
 from . import extensions  # noqa: F401  (registers Doc._.ref_date and Span._.timex)
@@ -728,6 +729,27 @@ def _vocabulary() -> set[str]:
 
 
 VOCABULARY = frozenset(_vocabulary())
+QUARTERS = frozenset(f"q{n}" for n in range(1, 5))
+SEPARATOR_TOKENS = ("/", "-", "–", "—", ":", ",")
+_DIGIT = re.compile(r"[0-9]")
+
+
+class _Layout:
+    """A document's text and where its tokens lie in it, read once from the token arrays:
+    ``Span.text`` would rebuild the string token by token for every stretch tried."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        self.text = doc.text
+        columns = doc.to_array([ORTH, LOWER, LENGTH, SPACY, SENT_START]).T.tolist()
+        self.orths, self.lowers, lengths, spaces, sent_starts = columns
+        self.offsets = list(accumulate(map(int.__add__, lengths, spaces), initial=0))
+        self.ends = list(map(int.__add__, self.offsets, lengths))
+        self.sent_starts = [s == 1 for s in sent_starts]  # Token.is_sent_start: 1, not -1 or 0 (unknown)
+
+    def span_text(self, start: int, end: int) -> str:
+        """``doc[start:end].text``"""
+        return self.text[self.offsets[start] : self.ends[end - 1]]
 
 
 class Timex:
@@ -739,21 +761,22 @@ class Timex:
         self.span_key = span_key
         self.label = label
         self.max_tokens = max_tokens  # the longest expression tried: "vom 1. März bis zum 15. April 2020" is 9
-        self.matcher = Matcher(nlp.vocab)
-        self.matcher.add("TIMEX_WORD", [[{"LOWER": {"IN": sorted(VOCABULARY)}}]])
-        self.matcher.add("TIMEX_NUMBER", [[{"TEXT": {"REGEX": r"^[0-9]"}}]])  # 2017, 3., 21.12.2015, 1990er-Jahre
-        self.matcher.add("TIMEX_QUARTER", [[{"LOWER": {"REGEX": r"^q[1-4]$"}}]])
-        self.matcher.add("TIMEX_SEPARATOR", [[{"ORTH": {"IN": ["/", "-", "–", "—", ":", ","]}}]])
+        # The tokens a date can be made of, as string ids: marking reads one attribute array
+        # instead of building a Token per word (what a Matcher with REGEX predicates would do).
+        strings = nlp.vocab.strings
+        self.word_ids = frozenset(strings[w] for w in VOCABULARY | QUARTERS)
+        self.separator_ids = frozenset(strings[s] for s in SEPARATOR_TOKENS)
 
     def __call__(self, doc: Doc) -> Doc:
         ref = _as_date(doc._.ref_date)
         has_sents = doc.has_annotation("SENT_START")  # once: it scans the whole document
+        layout = _Layout(doc)
         anchor: str | None = None
         spans = []
-        for start, end in self._runs(doc):
+        for start, end in self._runs(layout):
             i = start
             while i < end:
-                found = self._longest(doc, i, end, ref, anchor)
+                found = self._longest(layout, i, end, ref, anchor)
                 if found is None:
                     i += 1
                     continue
@@ -770,7 +793,7 @@ class Timex:
     def _tensed(self, span: Span, value: DateValue, ref: date | None, has_sents: bool) -> DateValue:
         """A bare month or day told of in the past that would fall after the document date
         lies in the year before (a fact sheet of March 2018: "hat im August … erreicht")."""
-        if ref is None or not value.value or "/" in value.value or _YEAR_IN.search(span.text):
+        if ref is None or not value.value or "/" in value.value or _YEAR_IN.search(value.text):
             return value
         if value.value[:10] <= ref.isoformat()[: len(value.value)]:
             return value
@@ -781,12 +804,18 @@ class Timex:
             return value.model_copy(update={"value": f"{year}{value.value[4:]}"})
         return value
 
-    def _runs(self, doc: Doc) -> Iterator[tuple[int, int]]:
+    def marked(self, layout: _Layout) -> list[int]:
+        """The tokens a date can be made of: date words, numbers (2017, 3., 21.12.2015,
+        1990er-Jahre), quarters (Q1), separators."""
+        text, offsets, ends = layout.text, layout.offsets, layout.ends
+        return [i for i, (orth, lower) in enumerate(zip(layout.orths, layout.lowers))
+                if lower in self.word_ids or orth in self.separator_ids or _DIGIT.match(text, offsets[i], ends[i])]
+
+    def _runs(self, layout: _Layout) -> Iterator[tuple[int, int]]:
         """Stretches of consecutive date-vocabulary tokens within a sentence."""
-        marked = sorted({start for _, start, _ in self.matcher(doc)})
         run_start = prev = None
-        for i in marked:
-            if prev is None or i != prev + 1 or doc[i].is_sent_start:
+        for i in self.marked(layout):
+            if prev is None or i != prev + 1 or layout.sent_starts[i]:
                 if run_start is not None:
                     yield run_start, prev + 1
                 run_start = i
@@ -794,9 +823,10 @@ class Timex:
         if run_start is not None:
             yield run_start, prev + 1
 
-    def _longest(self, doc: Doc, i: int, end: int, ref: date | None, anchor: str | None):
+    def _longest(self, layout: _Layout, i: int, end: int, ref: date | None, anchor: str | None):
+        doc = layout.doc
         for j in range(min(end, i + self.max_tokens), i, -1):
-            found = _evaluate(doc[i:j].text, ref, anchor)
+            found = _evaluate(layout.span_text(i, j), ref, anchor)
             if found is not None and not self._quantity_or_name(doc[i:j]):
                 return Span(doc, i, j, label=self.label), *found
         return None
