@@ -16,6 +16,7 @@ import pytest
 import spacy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
 from extract.models import DateValue, valid_date_value
@@ -301,6 +302,30 @@ def test_component_never_raises(timex_nlp, text, ref):
         assert span.text == doc.text[span.start_char : span.end_char]
         assert isinstance(span._.timex, DateValue) and span._.timex.text == span.text
     assert all(a.end <= b.start for a, b in zip(spans, spans[1:]))  # in text order, non-overlapping
+
+
+def _marked_by_matcher(nlp, doc) -> list[int]:
+    """The tokens a date can be made of, as the Matcher patterns first wrote them."""
+    matcher = Matcher(nlp.vocab)
+    matcher.add("TIMEX_WORD", [[{"LOWER": {"IN": sorted(VOCABULARY)}}]])
+    matcher.add("TIMEX_NUMBER", [[{"TEXT": {"REGEX": r"^[0-9]"}}]])
+    matcher.add("TIMEX_QUARTER", [[{"LOWER": {"REGEX": r"^q[1-4]$"}}]])
+    matcher.add("TIMEX_SEPARATOR", [[{"ORTH": {"IN": ["/", "-", "–", "—", ":", ","]}}]])
+    return sorted({start for _, start, _ in matcher(doc)})
+
+
+@given(text=st.one_of(_TEXTS, st.lists(st.sampled_from(["Q1", "q4", "Q5", "Q12", "²2017", "٣", "—", "Mai", "MAI"]),
+                                       max_size=6).map(" ".join)))
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_marked_tokens_are_those_of_the_matcher_patterns(timex_nlp, text):
+    doc = timex_nlp.make_doc(text)
+    assert timex_nlp.get_pipe("extract_timex").marked(doc) == _marked_by_matcher(timex_nlp, doc)
+
+
+def test_marked_tokens_of_the_corpus_are_those_of_the_matcher_patterns(timex_nlp, corpus_files):
+    for f in corpus_files:
+        doc = timex_nlp.make_doc(f.read_text(encoding="utf-8"))
+        assert timex_nlp.get_pipe("extract_timex").marked(doc) == _marked_by_matcher(timex_nlp, doc), f.name
 
 
 @pytest.mark.parametrize(

@@ -72,9 +72,9 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
 from itertools import accumulate
-from typing import Callable, Iterator
+from typing import Callable
 
-from spacy.attrs import LENGTH, LOWER, ORTH, SENT_START, SPACY
+from spacy.attrs import LOWER, ORTH, PREFIX, SENT_START, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup, Token
 
@@ -730,26 +730,30 @@ def _vocabulary() -> set[str]:
 
 VOCABULARY = frozenset(_vocabulary())
 QUARTERS = frozenset(f"q{n}" for n in range(1, 5))
-SEPARATOR_TOKENS = ("/", "-", "–", "—", ":", ",")
-_DIGIT = re.compile(r"[0-9]")
+SEPARATOR_TOKENS = ("/", "-", "–", "—", ":", ",")  # no case: their lower case is themselves
+DIGITS = "0123456789"
 
 
-class _Layout:
-    """A document's text and where its tokens lie in it, read once from the token arrays:
-    ``Span.text`` would rebuild the string token by token for every stretch tried."""
+class _DateTokens:
+    """The tokens of a document a date can be made of, their text joined: the text of a
+    stretch of consecutive ones is a slice of it (``Span.text`` would rebuild it token by
+    token). Indices ``k`` count these tokens; ``index[k]`` is the token's index in the doc."""
 
-    def __init__(self, doc: Doc) -> None:
-        self.doc = doc
-        self.text = doc.text
-        columns = doc.to_array([ORTH, LOWER, LENGTH, SPACY, SENT_START]).T.tolist()
-        self.orths, self.lowers, lengths, spaces, sent_starts = columns
-        self.offsets = list(accumulate(map(int.__add__, lengths, spaces), initial=0))
-        self.ends = list(map(int.__add__, self.offsets, lengths))
-        self.sent_starts = [s == 1 for s in sent_starts]  # Token.is_sent_start: 1, not -1 or 0 (unknown)
+    def __init__(self, doc: Doc, index: list[int]) -> None:
+        self.index = index
+        orths, spaces, sent_starts = doc.to_array([ORTH, SPACY, SENT_START])[index].T.tolist()
+        strings = doc.vocab.strings
+        words = [strings[orth] for orth in orths]
+        self.text = "".join(w + " " if space else w for w, space in zip(words, spaces))
+        self.starts = list(accumulate((len(w) + space for w, space in zip(words, spaces)), initial=0))
+        self.ends = [start + len(w) for start, w in zip(self.starts, words)]
+        # stretches of consecutive tokens within a sentence (Token.is_sent_start: sent_start == 1)
+        firsts = [k for k in range(len(index)) if k == 0 or index[k] != index[k - 1] + 1 or sent_starts[k] == 1]
+        self.runs = list(zip(firsts, firsts[1:] + [len(index)]))
 
-    def span_text(self, start: int, end: int) -> str:
-        """``doc[start:end].text``"""
-        return self.text[self.offsets[start] : self.ends[end - 1]]
+    def text_of(self, k: int, end: int) -> str:
+        """The text of the consecutive tokens ``k`` to ``end - 1``."""
+        return self.text[self.starts[k] : self.ends[end - 1]]
 
 
 class Timex:
@@ -761,24 +765,23 @@ class Timex:
         self.span_key = span_key
         self.label = label
         self.max_tokens = max_tokens  # the longest expression tried: "vom 1. März bis zum 15. April 2020" is 9
-        # The tokens a date can be made of, as string ids: marking reads one attribute array
-        # instead of building a Token per word (what a Matcher with REGEX predicates would do).
+        # The tokens a date can be made of, as string ids of their lower case and first
+        # character: marking reads attribute arrays instead of building a Token per word.
         strings = nlp.vocab.strings
-        self.word_ids = frozenset(strings[w] for w in VOCABULARY | QUARTERS)
-        self.separator_ids = frozenset(strings[s] for s in SEPARATOR_TOKENS)
+        self.word_ids = frozenset(strings[w] for w in VOCABULARY | QUARTERS | set(SEPARATOR_TOKENS))
+        self.digit_ids = frozenset(strings[d] for d in DIGITS)
 
     def __call__(self, doc: Doc) -> Doc:
         ref = _as_date(doc._.ref_date)
         has_sents = doc.has_annotation("SENT_START")  # once: it scans the whole document
-        layout = _Layout(doc)
+        tokens = _DateTokens(doc, self.marked(doc))
         anchor: str | None = None
         spans = []
-        for start, end in self._runs(layout):
-            i = start
-            while i < end:
-                found = self._longest(layout, i, end, ref, anchor)
+        for k, end in tokens.runs:
+            while k < end:
+                found = self._longest(doc, tokens, k, end, ref, anchor)
                 if found is None:
-                    i += 1
+                    k += 1
                     continue
                 span, value, moves_anchor = found
                 value = self._tensed(span, value, ref, has_sents)
@@ -786,7 +789,7 @@ class Timex:
                 spans.append(span)
                 if moves_anchor and value.value:
                     anchor = value.value
-                i = span.end
+                k += len(span)
         doc.spans[self.span_key] = SpanGroup(doc, name=self.span_key, spans=spans)
         return doc
 
@@ -804,31 +807,19 @@ class Timex:
             return value.model_copy(update={"value": f"{year}{value.value[4:]}"})
         return value
 
-    def marked(self, layout: _Layout) -> list[int]:
+    def marked(self, doc: Doc) -> list[int]:
         """The tokens a date can be made of: date words, numbers (2017, 3., 21.12.2015,
         1990er-Jahre), quarters (Q1), separators."""
-        text, offsets, ends = layout.text, layout.offsets, layout.ends
-        return [i for i, (orth, lower) in enumerate(zip(layout.orths, layout.lowers))
-                if lower in self.word_ids or orth in self.separator_ids or _DIGIT.match(text, offsets[i], ends[i])]
+        lowers, prefixes = doc.to_array([LOWER, PREFIX]).T.tolist()
+        return [i for i, (lower, prefix) in enumerate(zip(lowers, prefixes))
+                if lower in self.word_ids or prefix in self.digit_ids]
 
-    def _runs(self, layout: _Layout) -> Iterator[tuple[int, int]]:
-        """Stretches of consecutive date-vocabulary tokens within a sentence."""
-        run_start = prev = None
-        for i in self.marked(layout):
-            if prev is None or i != prev + 1 or layout.sent_starts[i]:
-                if run_start is not None:
-                    yield run_start, prev + 1
-                run_start = i
-            prev = i
-        if run_start is not None:
-            yield run_start, prev + 1
-
-    def _longest(self, layout: _Layout, i: int, end: int, ref: date | None, anchor: str | None):
-        doc = layout.doc
-        for j in range(min(end, i + self.max_tokens), i, -1):
-            found = _evaluate(layout.span_text(i, j), ref, anchor)
-            if found is not None and not self._quantity_or_name(doc[i:j]):
-                return Span(doc, i, j, label=self.label), *found
+    def _longest(self, doc: Doc, tokens: _DateTokens, k: int, end: int, ref: date | None, anchor: str | None):
+        i = tokens.index[k]
+        for stop in range(min(end, k + self.max_tokens), k, -1):
+            found = _evaluate(tokens.text_of(k, stop), ref, anchor)
+            if found is not None and not self._quantity_or_name(doc[i : i + stop - k]):
+                return Span(doc, i, i + stop - k, label=self.label), *found
         return None
 
     def _quantity_or_name(self, span: Span) -> bool:
