@@ -691,6 +691,7 @@ def _as_date(value) -> date | None:
     return None
 
 
+@lru_cache(maxsize=1024)  # per span found, and a document's anchor changes seldom
 def _as_part(anchor) -> Part | None:
     """The anchor as a partial date: a date, or the end of an ISO value ("2017/2018" → 2018)."""
     if isinstance(anchor, date):
@@ -700,6 +701,7 @@ def _as_part(anchor) -> Part | None:
     return None
 
 
+@lru_cache(maxsize=4096)  # per span found; a corpus names the same dates again and again
 def _iso(value: Value | None) -> str | None:
     if value is None:
         return None
