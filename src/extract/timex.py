@@ -5,9 +5,10 @@ with ``span._.timex`` = :class:`extract.models.DateValue` (spec §5). A span cov
 that decide its role and mod, as written: "seit dem 01.01.2015", "Stand: März 2018",
 "Anfang März 2024", "im Juni nächsten Jahres", "vor drei Jahren".
 
-Finding and valuing share one grammar. A spaCy ``Matcher`` (one-token patterns generated
-from ``data/timex.json``: its words, tokens that start with a digit, a few separators)
-marks the tokens a date can be made of. Each run of marked tokens is then cut into
+Finding and valuing share one grammar. The words of ``data/timex.json``, tokens that start
+with a digit, quarters (Q1) and a few separators mark the tokens a date can be made of
+(looked up by string id in the token arrays, as a one-token ``Matcher`` would, without
+building a Token per word). Each run of marked tokens is then cut into
 expressions by :func:`normalise`, which values a text on its own and returns ``None`` for
 what is no date: from the left, the longest stretch it accepts wins. So "am 11.11.2013 in
 Astana" gives "am 11.11.2013", "2017 und 2018" two years, "21. Runde" nothing, and the
@@ -746,8 +747,9 @@ class _DateTokens:
         orths, spaces, sent_starts = doc.to_array([ORTH, SPACY, SENT_START])[index].T.tolist()
         strings = doc.vocab.strings
         words = [strings[orth] for orth in orths]
-        self.text = "".join(w + " " if space else w for w, space in zip(words, spaces))
-        self.starts = list(accumulate((len(w) + space for w, space in zip(words, spaces)), initial=0))
+        with_spaces = [w + " " if space else w for w, space in zip(words, spaces)]
+        self.text = "".join(with_spaces)
+        self.starts = list(accumulate(map(len, with_spaces), initial=0))
         self.ends = [start + len(w) for start, w in zip(self.starts, words)]
         # stretches of consecutive tokens within a sentence (Token.is_sent_start: sent_start == 1)
         firsts = [k for k in range(len(index)) if k == 0 or index[k] != index[k - 1] + 1 or sent_starts[k] == 1]
@@ -813,8 +815,8 @@ class Timex:
         """The tokens a date can be made of: date words, numbers (2017, 3., 21.12.2015,
         1990er-Jahre), quarters (Q1), separators."""
         lowers, prefixes = doc.to_array([LOWER, PREFIX]).T.tolist()
-        return [i for i, (lower, prefix) in enumerate(zip(lowers, prefixes))
-                if lower in self.word_ids or prefix in self.digit_ids]
+        words, digits = self.word_ids, self.digit_ids
+        return [i for i, lower in enumerate(lowers) if lower in words or prefixes[i] in digits]
 
     def _longest(self, doc: Doc, tokens: _DateTokens, k: int, end: int, ref: date | None, anchor: str | None):
         i = tokens.index[k]
