@@ -314,8 +314,11 @@ def _marked_by_matcher(nlp, doc) -> list[int]:
     return sorted({start for _, start, _ in matcher(doc)})
 
 
-@given(text=st.one_of(_TEXTS, st.lists(st.sampled_from(["Q1", "q4", "Q5", "Q12", "²2017", "٣", "—", "Mai", "MAI"]),
-                                       max_size=6).map(" ".join)))
+# case, quarters out of range, digits that are not 0-9
+_EDGE_PIECES = st.sampled_from(["Q1", "q4", "Q5", "Q12", "²2017", "٣", "—", "Mai", "MAI"])
+
+
+@given(text=st.one_of(_TEXTS, st.lists(_EDGE_PIECES, max_size=6).map(" ".join)))
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_marked_tokens_are_those_of_the_matcher_patterns(timex_nlp, text):
     doc = timex_nlp.make_doc(text)
