@@ -45,6 +45,15 @@ def lowered(text: str) -> str:
     return low if len(low) == len(text) else "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
+@lru_cache(maxsize=None)
+def _for_lowered(pattern: re.Pattern) -> re.Pattern | None:
+    """A case-insensitive pattern written in lower case, for lowered text: the same
+    matches, about ten times faster (see ``Cues``)."""
+    if not pattern.flags & re.IGNORECASE or re.search(r"[A-ZÄÖÜ]", re.sub(r"\\.", "", pattern.pattern)):
+        return None
+    return re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE)
+
+
 class Cues:
     """A relation's cue patterns, tried on every clause of every document.
 
@@ -354,9 +363,11 @@ class Sentence:
         return self.shared.quantities.within(self.span)
 
     def search(self, pattern: re.Pattern) -> re.Match | None:
-        """``pattern.search`` in the clause's text; several rules ask the same."""
+        """``pattern.search`` in the clause's text (lowered, where the pattern allows);
+        several rules ask the same."""
         if pattern not in self._searched:
-            self._searched[pattern] = pattern.search(self.text)
+            fast = _for_lowered(pattern)
+            self._searched[pattern] = fast.search(self.lower) if fast else pattern.search(self.text)
         return self._searched[pattern]
 
     def cue_matches(self, rule: "Rule") -> list[re.Match]:
