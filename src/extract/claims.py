@@ -103,10 +103,14 @@ class CueIndex:
         """(character offset, kinds) of every beginning in the document, ascending."""
         return [(m.start(), self.kinds_of[m.group(1)]) for m in self.scan.finditer(lower)] if self.scan else []
 
-    def kinds(self, positions: list[tuple[int, frozenset[str]]], start: int, end: int) -> set[str]:
-        """The kinds of cue a clause (character offsets) may hold."""
-        lo, hi = bisect_left(positions, (start,)), bisect_left(positions, (end,))
-        return self.anywhere.union(*(kinds for _, kinds in positions[lo:hi]))
+    def within(self, positions: list[tuple[int, frozenset[str]]], start: int, end: int) -> dict[str, list[int] | None]:
+        """The kinds of cue a clause (character offsets) may hold, each with the offsets
+        in the clause where one may begin (None: anywhere)."""
+        found: dict[str, list[int] | None] = dict.fromkeys(self.anywhere)
+        for at, kinds in positions[bisect_left(positions, (start,)):bisect_left(positions, (end,))]:
+            for kind in kinds:
+                found.setdefault(kind, []).append(at - start)
+        return found
 
 
 def _trie_pattern(node: dict) -> str:
@@ -337,6 +341,7 @@ class Sentence:
         self.prepositions = prepositions
         self._cues: dict[str, list[re.Match]] = {}
         self._searched: dict[re.Pattern, re.Match | None] = {}
+        self.cue_starts: dict[str, list[int] | None] | None = None  # where cues may begin (None: unknown)
         self.cues: dict[str, list[tuple[int, str]]] = {}  # value kind → (token, relation) of every cue
 
     # Most clauses hold no cue and are never asked for more than their text.
@@ -373,8 +378,21 @@ class Sentence:
     def cue_matches(self, rule: "Rule") -> list[re.Match]:
         """The rule's cues in this clause (offsets as in ``text``)."""
         if rule.relation not in self._cues:
-            self._cues[rule.relation] = list(rule.cues.pattern.finditer(self.lower))
+            self._cues[rule.relation] = self._find_cues(rule.cues.pattern, self.cue_starts.get(rule.relation, ())
+                                                        if self.cue_starts is not None else None)
         return self._cues[rule.relation]
+
+    def _find_cues(self, pattern: re.Pattern, starts: list[int] | None) -> list[re.Match]:
+        """What ``pattern.finditer`` finds in the lowered clause, tried only where a
+        match may begin (``CueIndex``); every match begins at one of them."""
+        if starts is None:
+            return list(pattern.finditer(self.lower))
+        found, end = [], 0
+        for at in starts:
+            if at >= end and (m := pattern.match(self.lower, at)):
+                found.append(m)
+                end = m.end()
+        return found
 
     def cue(self, rule: "Rule") -> re.Match | None:
         """The rule's first cue in this clause."""
@@ -533,7 +551,7 @@ class ClaimAssembler:
             ctx = Sentence(sent, self.prepositions, shared, sentence)
             if not ctx.text.strip():
                 continue
-            here = self.cue_index.kinds(positions, sent.start_char, sent.end_char)
+            here = ctx.cue_starts = self.cue_index.within(positions, sent.start_char, sent.end_char)
             nouns = [relation for relation, nouns in self.noun_cues.items()
                      if f"noun:{relation}" in here and nouns.search(ctx.lower)]
             if not nouns and not any(rule.relation in here and ctx.cue_matches(rule) for rule in self.rules):
