@@ -277,9 +277,12 @@ class Mention:
     prep: str | None  # the preposition right before it, if any
     text: str = ""
     subject: bool = False  # the clause's subject, where a parse says so
+    _entity: Entity | None = field(default=None, init=False, repr=False, compare=False)
 
     def entity(self) -> Entity:
-        return Entity(id=self.id, type=self.label, text=self.span.text if self.span is not None else self.text)
+        if self._entity is None:  # asked once per claim it is in
+            self._entity = Entity(id=self.id, type=self.label, text=self.span.text if self.span is not None else self.text)
+        return self._entity
 
 
 class DocIndex:
@@ -366,6 +369,12 @@ class Sentence:
     @cached_property
     def quantities(self) -> list[Span]:
         return self.shared.quantities.within(self.span)
+
+    @cached_property
+    def evidence(self) -> Evidence:
+        text = self.text.strip()
+        start = self.span.start_char + (len(self.text) - len(self.text.lstrip()))
+        return Evidence(start=start, end=start + len(text), text=text)
 
     def search(self, pattern: re.Pattern) -> re.Match | None:
         """``pattern.search`` in the clause's text (lowered, where the pattern allows);
@@ -884,11 +893,8 @@ class ClaimAssembler:
         return None
 
     def _evidence(self, ctx: Sentence, doc: Doc) -> Evidence:
-        """The clause as evidence, without its surrounding white space (doc.text would
-        rebuild the whole document's text on every call)."""
-        text = ctx.text.strip()
-        start = ctx.span.start_char + (len(ctx.text) - len(ctx.text.lstrip()))
-        return Evidence(start=start, end=start + len(text), text=text)
+        """The clause as evidence, without its surrounding white space."""
+        return ctx.evidence
 
     # ------------------------------------------------------------------ events
 
