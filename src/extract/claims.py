@@ -97,11 +97,15 @@ class CueIndex:
         literals = {literal for found in starts.values() for literal in found or ()}
         self.kinds_of = {literal: frozenset(kind for kind, found in starts.items() for other in found or ()
                                             if literal.startswith(other)) for literal in literals}
-        self.scan = re.compile(f"(?=({_trie_pattern(trie)}))") if trie else None
+        self.scan = re.compile(_trie_pattern(trie)) if trie else None
 
     def positions(self, lower: str) -> list[tuple[int, frozenset[str]]]:
         """(character offset, kinds) of every beginning in the document, ascending."""
-        return [(m.start(), self.kinds_of[m.group(1)]) for m in self.scan.finditer(lower)] if self.scan else []
+        found, m = [], self.scan.search(lower) if self.scan else None
+        while m:  # searched afresh from the next character: beginnings overlap (gehört in angehört)
+            found.append((m.start(), self.kinds_of[m.group()]))
+            m = self.scan.search(lower, m.start() + 1)
+        return found
 
     def within(self, positions: list[tuple[int, frozenset[str]]], start: int, end: int) -> dict[str, list[int] | None]:
         """The kinds of cue a clause (character offsets) may hold, each with the offsets
@@ -297,8 +301,8 @@ class DocIndex:
         self.parsed = doc.has_annotation("DEP")
         self.text = doc.text  # rebuilt from the tokens on every access: once is enough
         self.lower = lowered(self.text)
-        starts, lengths = doc.to_array([IDX, LENGTH]).T.tolist() if len(doc) else ([], [])
-        self.ends = [a + n for a, n in zip(starts, lengths)]  # each token's end (character offset)
+        self.starts, lengths = doc.to_array([IDX, LENGTH]).T.tolist() if len(doc) else ([], [])
+        self.ends = [a + n for a, n in zip(self.starts, lengths)]  # each token's end (character offset)
         self.paren_at: dict[int, int | None] = {}
 
     def token_at(self, char: int, span: Span) -> int:
@@ -306,13 +310,17 @@ class DocIndex:
         whitespace, the last at the end)."""
         return min(max(bisect_right(self.ends, char), span.start), span.end - 1)
 
+    def word(self, i: int) -> str:
+        """Token ``i``'s text, without making a Token."""
+        return self.text[self.starts[i]:self.ends[i]]
+
     def lower_of(self, span: Span) -> str:
         return self.lower[span.start_char:span.end_char]
 
     def parens(self, i: int) -> int | None:
         """Where the parenthesis enclosing token ``i`` opens (``_parens``), asked once per token."""
         if i not in self.paren_at:
-            self.paren_at[i] = _parens(self.doc, i)
+            self.paren_at[i] = _parens(self.word, len(self.ends), i)
         return self.paren_at[i]
 
 
@@ -1506,18 +1514,20 @@ def _between(ctx: Sentence, cue: int) -> tuple[list[Mention], list[Mention]] | N
     return (left, right) if left and right else None
 
 
-def _parens(doc: Doc, i: int, reach: int = 40) -> int | None:
-    """Where the parenthesis enclosing token ``i`` opens, if it stands inside one."""
+def _parens(word, n: int, i: int, reach: int = 40) -> int | None:
+    """Where the parenthesis enclosing token ``i`` (of ``n``; ``word(j)`` the text of
+    token ``j``) opens, if it stands inside one."""
     depth = 0
     for j in range(i - 1, max(-1, i - reach), -1):
-        if doc[j].text == ")":
+        w = word(j)
+        if w == ")":
             depth += 1
-        elif doc[j].text == "(":
+        elif w == "(":
             if depth == 0:
-                close = next((k for k in range(i, min(len(doc), i + reach)) if doc[k].text in {")", "(", "\n"}), None)
-                return j if close is not None and doc[close].text == ")" else None
+                close = next((k for k in range(i, min(n, i + reach)) if word(k) in {")", "(", "\n"}), None)
+                return j if close is not None and word(close) == ")" else None
             depth -= 1
-        elif "\n" in doc[j].text:
+        elif "\n" in w:
             break
     return None
 
