@@ -21,6 +21,7 @@ from spacy.tokens import Doc, Span
 from . import extensions  # noqa: F401
 from .lexicon import lemma_lookup, load_data
 from .models import SYMMETRIC, Claim, DateValue, Entity, Evidence, NumberValue, TextValue
+from .patterns import CueIndex, finder, literal_starts, lower_case_only, lowered
 
 _POSSESSIVES = {"sein", "seine", "seinem", "seinen", "seiner", "seines", "ihr", "ihre", "ihrem", "ihren", "ihrer", "ihres", "dessen", "deren", "unser", "unsere", "unserem", "unseren"}
 _DETERMINERS = {"der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer", "eines"}
@@ -39,168 +40,18 @@ def _rx(patterns) -> re.Pattern | None:
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE) if patterns else None
 
 
-def lowered(text: str) -> str:
-    """``text`` in lower case with every offset kept (``str.lower`` lengthens a few letters)."""
-    low = text.lower()
-    return low if len(low) == len(text) else "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-
-
-@lru_cache(maxsize=None)
-def _for_lowered(pattern: re.Pattern) -> re.Pattern | None:
-    """A case-insensitive pattern written in lower case, for lowered text: the same
-    matches, about ten times faster (see ``Cues``)."""
-    if not pattern.flags & re.IGNORECASE or re.search(r"[A-ZÄÖÜ]", re.sub(r"\\.", "", pattern.pattern)):
-        return None
-    return re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE)
-
-
 class Cues:
-    """A relation's cue patterns, tried on every clause of every document.
-
-    That makes them the pipeline's busiest regular expressions, and Python's ``re`` is
-    about ten times slower at them case-insensitively, so the patterns are written in
-    lower case and run on lowered text. ``starts`` are the literal beginnings of the
-    patterns, where every one has one (``CueIndex`` finds them).
-    """
+    """A relation's cue patterns, tried on every clause of every document: written in
+    lower case, run on lowered text (``extract.patterns``). ``starts`` are their literal
+    beginnings, where every pattern has some."""
 
     def __init__(self, patterns: list[str]):
-        uppercase = [p for p in patterns if re.search(r"[A-ZÄÖÜ]", re.sub(r"\\.", "", p))]
+        uppercase = [p for p in patterns if not lower_case_only(p)]
         if uppercase:
             raise ValueError(f"cue patterns are matched against lowered text; write them in lower case: {uppercase}")
         self.pattern = re.compile("|".join(f"(?:{p})" for p in patterns))
-        starts = [_literal_starts(p) for p in patterns]
+        starts = [literal_starts(p) for p in patterns]
         self.starts = sorted({s for found in starts for s in found}) if all(starts) else None
-
-
-class CueIndex:
-    """Where in a document cues of each kind may begin, found in one scan.
-
-    A cue can only match where one of its literal beginnings stands, so its patterns
-    need to run only in the clauses holding one. The beginnings of all kinds (a
-    relation's cues, or its nouns) form one trie, and one regular expression shaped
-    like it finds where any begins: Python's ``re`` tries the branches of a flat
-    alternation one after another at every position, a trie's only along the text's
-    own letters.
-    """
-
-    def __init__(self, starts: dict[str, list[str] | None]):
-        trie: dict = {}
-        self.anywhere = {kind for kind, literals in starts.items() if literals is None}
-        for kind, literals in starts.items():
-            for literal in literals or ():
-                node = trie
-                for ch in literal:
-                    node = node.setdefault(ch, {})
-                node.setdefault("", set()).add(kind)
-        # The scan reports at each place the longest beginning there; the shorter ones
-        # there are its prefixes, so each beginning stands for its prefixes' kinds too.
-        literals = {literal for found in starts.values() for literal in found or ()}
-        self.kinds_of = {literal: frozenset(kind for kind, found in starts.items() for other in found or ()
-                                            if literal.startswith(other)) for literal in literals}
-        self.scan = re.compile(_trie_pattern(trie)) if trie else None
-
-    def positions(self, lower: str) -> list[tuple[int, frozenset[str]]]:
-        """(character offset, kinds) of every beginning in the document, ascending."""
-        found, m = [], self.scan.search(lower) if self.scan else None
-        while m:  # searched afresh from the next character: beginnings overlap (gehört in angehört)
-            found.append((m.start(), self.kinds_of[m.group()]))
-            m = self.scan.search(lower, m.start() + 1)
-        return found
-
-    def within(self, positions: list[tuple[int, frozenset[str]]], start: int, end: int) -> dict[str, list[int] | None]:
-        """The kinds of cue a clause (character offsets) may hold, each with the offsets
-        in the clause where one may begin (None: anywhere)."""
-        found: dict[str, list[int] | None] = dict.fromkeys(self.anywhere)
-        for at, kinds in positions[bisect_left(positions, (start,)):bisect_left(positions, (end,))]:
-            for kind in kinds:
-                found.setdefault(kind, []).append(at - start)
-        return found
-
-
-def _trie_pattern(node: dict) -> str:
-    branches = [re.escape(ch) + _trie_pattern(child) for ch, child in sorted(node.items()) if ch]
-    if not branches:
-        return ""
-    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-    return f"(?:{body})?" if "" in node else body
-
-
-def _literal_starts(pattern: str) -> list[str] | None:
-    """The plain characters the matches of ``pattern`` start with, as few strings as
-    its alternatives need (None where an alternative has none, or where unsure)."""
-    starts = []
-    for branch in _top_level_split(pattern):
-        found = _branch_starts(re.sub(r"^(\\b|\^)+", "", branch))
-        if not found or not all(found):
-            return None
-        starts += found
-    return starts
-
-
-_QUANTIFIER = ("?", "*", "+", "{")
-
-
-def _branch_starts(body: str, limit: int = 16) -> list[str]:
-    """The beginnings of one alternative: its leading characters, with character classes
-    and groups of alternatives multiplied out (``w(a|i)rft?`` → warf, wirf), up to
-    anything optional, repeated or not plain."""
-    prefixes, i = [""], 0
-    while i < len(body) and len(prefixes) <= limit:
-        c = body[i]
-        if c == "(":
-            close = _closing(body[i:])
-            if close is None or body[i + 1:i + 2] == "?" and body[i + 1:i + 3] != "?:" \
-                    or body[i + close + 1:i + close + 2] in _QUANTIFIER:
-                break  # a look-around, flags, or a group that may be left out
-            inner = body[i + 3 if body[i + 1:i + 3] == "?:" else i + 1:i + close]
-            alternatives = _top_level_split(inner)
-            if all(re.fullmatch(r"[^\\()\[\]{}|?*+.^$]+", a) for a in alternatives):
-                prefixes = [p + a for p in prefixes for a in alternatives]
-                i += close + 1
-                continue
-            found = _literal_starts(inner)  # alternatives of their own shape: their beginnings, and stop
-            return [p + f for p in prefixes for f in found] if found else prefixes
-        if c == "[":
-            m = re.match(r"\[([^\\\]^-]+)\]", body[i:])
-            if not m or body[i + m.end():i + m.end() + 1] in _QUANTIFIER:
-                break
-            prefixes = [p + ch for p in prefixes for ch in m.group(1)]
-            i += m.end()
-            continue
-        if c in "\\)]{}|?*+.^$" or body[i + 1:i + 2] in _QUANTIFIER:
-            break  # not plain, or may be missing
-        prefixes = [p + c for p in prefixes]
-        i += 1
-    return prefixes
-
-
-def _depths(pattern: str):
-    """(index, character, depth) of the characters of a regular expression that are
-    neither escaped nor inside a character class; depth counts the open groups."""
-    depth, i, in_class = 0, 0, False
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]"
-        elif c == "[":
-            in_class = True
-        else:
-            depth += (c == "(") - (c == ")")
-            yield i, c, depth
-        i += 1
-
-
-def _top_level_split(pattern: str) -> list[str]:
-    cuts = [i for i, c, depth in _depths(pattern) if c == "|" and depth == 0]
-    return [pattern[a + 1:b] for a, b in zip([-1, *cuts], [*cuts, len(pattern)])]
-
-
-def _closing(pattern: str) -> int | None:
-    """Where the group opening at ``pattern[0]`` closes."""
-    return next((i for i, c, depth in _depths(pattern) if c == ")" and depth == 0), None)
 
 
 @dataclass
@@ -388,8 +239,8 @@ class Sentence:
         """``pattern.search`` in the clause's text (lowered, where the pattern allows);
         several rules ask the same."""
         if pattern not in self._searched:
-            fast = _for_lowered(pattern)
-            self._searched[pattern] = fast.search(self.lower) if fast else pattern.search(self.text)
+            find, lower = finder(pattern)
+            self._searched[pattern] = find.search(self.lower if lower else self.text)
         return self._searched[pattern]
 
     def cue_matches(self, rule: "Rule") -> list[re.Match]:
@@ -553,7 +404,7 @@ class ClaimAssembler:
         self.noun_cues = {"hosts_event": loose(events["event_nouns"]),
                           "military_presence": loose(presence["troops"], presence["facilities"])}
         self.cue_index = CueIndex({r.relation: r.cues.starts for r in self.rules}
-                                  | {f"noun:{k}": _literal_starts(v.pattern) for k, v in self.noun_cues.items()})
+                                  | {f"noun:{k}": literal_starts(v.pattern) for k, v in self.noun_cues.items()})
         self.institutional = re.compile(events["institutional"])
         self.venue_cues = _rx(events.get("venue_cues"))
 
