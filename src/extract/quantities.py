@@ -489,6 +489,7 @@ class Quantities:
         self.matcher = Matcher(self.vocab)
         self.matcher.add("AMOUNT", patterns["AMOUNT"])
         self.matcher.add("RANK", patterns["RANK"])
+        self._set_anchors([*patterns["AMOUNT"], *patterns["RANK"]])
         self._amount = self.vocab.strings["AMOUNT"]
         self.bounds = [tuple(frozenset(t["LOWER"]["IN"]) for t in cue) for cue in _bound_patterns(lexicon)]
         self.false_positives = PhraseMatcher(self.vocab, attr="LOWER")
@@ -498,11 +499,54 @@ class Quantities:
             for words in product(*(sorted(t["LOWER"]["IN"]) for t in pattern))
         ])
 
+    def _set_anchors(self, patterns: list[list[dict[str, Any]]]) -> None:
+        """Where matches can be, so that the matcher runs on a few short windows only.
+
+        Every pattern has required tokens with a REGEX predicate (a number, a number
+        word, a rank word, the digit groups of "7 644"): its anchors. A match reaches at
+        most ``before`` tokens before its first anchor and ``after`` tokens after its
+        last, with fewer than either between two anchors, so windows of that size around
+        every token that matches any of those regexes, merged where they touch, hold
+        every match. The matcher pays for every pattern at every token; most tokens of a
+        text are far from any number.
+        """
+        regexes, before, after = set(), 0, 0
+        for pattern in patterns:
+            assert all(t.get("OP", "?") == "?" for t in pattern), "the reach of a window needs bounded patterns"
+            anchors = [i for i, t in enumerate(pattern) if "OP" not in t and "REGEX" in next(iter(t.values()))]
+            gap = max((b - a - 1 for a, b in zip(anchors, anchors[1:])), default=0)
+            before, after = max(before, anchors[0], gap), max(after, len(pattern) - 1 - anchors[-1], gap)
+            regexes.update((attr, spec["REGEX"]) for t in pattern for attr, spec in t.items() if "REGEX" in spec)
+        assert {attr for attr, _ in regexes} <= {"TEXT", "LOWER"}
+        on_text = [re.compile(r) for attr, r in sorted(regexes) if attr == "TEXT"]
+        on_lower = [re.compile(r) for attr, r in sorted(regexes) if attr == "LOWER"]
+
+        @lru_cache(maxsize=100_000)
+        def is_anchor(text: str) -> bool:
+            lower = text.lower()
+            return any(r.search(text) for r in on_text) or any(r.search(lower) for r in on_lower)
+
+        self._is_anchor, self._reach = is_anchor, (before, after)
+
+    def _windows(self, doc: Doc) -> list[tuple[int, int]]:
+        """Token ranges, merged where they touch, that hold every match (see :meth:`_set_anchors`)."""
+        before, after = self._reach
+        windows: list[tuple[int, int]] = []
+        for token in doc:
+            if self._is_anchor(token.text):
+                start, end = max(0, token.i - before), min(len(doc), token.i + after + 1)
+                if windows and start <= windows[-1][1]:
+                    windows[-1] = (windows[-1][0], end)
+                else:
+                    windows.append((start, end))
+        return windows
+
     def candidates(self, doc: Doc) -> tuple[set[tuple[int, int]], set[int]]:
         """Token ranges the patterns propose, and the tokens false positives cover."""
         blocked = {k for _, start, end in self.false_positives(doc) for k in range(start, end)}
         found = set()
-        for match_id, start, end in self.matcher(doc):
+        matches = [(m, w + s, w + e) for w, end in self._windows(doc) for m, s, e in self.matcher(doc[w:end])]
+        for match_id, start, end in matches:
             found.add((start, end))
             if match_id != self._amount:
                 continue
