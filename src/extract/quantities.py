@@ -457,6 +457,47 @@ def build_patterns(lex: Lexicon, bounds: bool = True) -> dict[str, list[list[dic
     return {"AMOUNT": amounts, "RANK": ranks, "FALSE_POSITIVE": false_positives}
 
 
+@dataclass(frozen=True)
+class TokenTest:
+    """One token of a Matcher pattern (its predicate, not its OP) as a test of a word.
+
+    It is the getter of a lexeme flag (``Vocab.add_flag``), so it sees the word's text
+    only: patterns test TEXT or LOWER, never context. Equal tests share one flag.
+    """
+
+    attr: str  # "TEXT" or "LOWER"
+    op: str  # "REGEX", "IN" or "==" (a plain value)
+    value: str | frozenset[str]
+
+    @classmethod
+    def of(cls, token: dict[str, Any]) -> "TokenTest":
+        ((attr, value),) = ((k, v) for k, v in token.items() if k != "OP")
+        if attr not in ("TEXT", "LOWER"):
+            raise ValueError(f"a token test reads TEXT or LOWER, not {attr}")
+        if not isinstance(value, dict):
+            return cls(attr, "==", value)
+        ((op, arg),) = value.items()
+        if op not in ("REGEX", "IN"):
+            raise ValueError(f"a token test is REGEX, IN or a value, not {op}")
+        return cls(attr, op, arg if op == "REGEX" else frozenset(arg))
+
+    def __call__(self, orth: str) -> bool:
+        text = orth.lower() if self.attr == "LOWER" else orth
+        if self.op == "REGEX":
+            return re.search(self.value, text) is not None
+        return text in self.value if self.op == "IN" else text == self.value
+
+
+@dataclass(frozen=True)
+class AnyTest:
+    """Whether a word passes any of the tests: a flag for many at once."""
+
+    tests: tuple[TokenTest, ...]
+
+    def __call__(self, orth: str) -> bool:
+        return any(test(orth) for test in self.tests)
+
+
 class Quantities:
     """Finds numeric expressions and attaches their normalised value (see module doc)."""
 
@@ -483,14 +524,30 @@ class Quantities:
         are phrases, every spelling of them a PhraseMatcher pattern. Together they find
         exactly what the full patterns find in one Matcher, in a fraction of the time:
         a Matcher pays for every pattern at every token.
+
+        Every token of the patterns becomes a lexeme flag (see :class:`TokenTest`): the
+        Matcher checks a flag in C, where it calls Python for a REGEX or IN predicate at
+        every token, and a flag is computed once per word of the vocabulary.
         """
         self.lexicon = lexicon
         patterns = build_patterns(lexicon, bounds=False)
-        self.matcher = Matcher(self.vocab)
-        self.matcher.add("AMOUNT", patterns["AMOUNT"])
-        self.matcher.add("RANK", patterns["RANK"])
-        self._set_anchors([*patterns["AMOUNT"], *patterns["RANK"]])
+        found = [*patterns["AMOUNT"], *patterns["RANK"]]
+        tests = sorted({TokenTest.of(t) for pattern in found for t in pattern}, key=repr)
+        flags = {test: self._flag(test) for test in tests}
+
+        def flagged(pattern: list[dict[str, Any]]) -> list[dict[Any, Any]]:
+            return [{flags[TokenTest.of(t)]: True, **({"OP": t["OP"]} if "OP" in t else {})} for t in pattern]
+
+        self.matcher = Matcher(self.vocab, validate=False)  # the pattern schema knows no flag ids
+        self.matcher.add("AMOUNT", [flagged(p) for p in patterns["AMOUNT"]])
+        self.matcher.add("RANK", [flagged(p) for p in patterns["RANK"]])
         self._amount = self.vocab.strings["AMOUNT"]
+        # Each pattern needs a number, a number word or a rank word: a REGEX token that
+        # is not optional. Flags for these and for all tokens find where to match.
+        required = [[TokenTest.of(t) for t in p if "OP" not in t] for p in found]
+        assert all(any(t.op == "REGEX" for t in p) for p in required), "every pattern needs a required REGEX token"
+        self._fits = self._flag(AnyTest(tuple(tests)))
+        self._anchor = self._flag(AnyTest(tuple(t for t in tests if t.op == "REGEX" and any(t in p for p in required))))
         self.bounds = [tuple(frozenset(t["LOWER"]["IN"]) for t in cue) for cue in _bound_patterns(lexicon)]
         self.false_positives = PhraseMatcher(self.vocab, attr="LOWER")
         self.false_positives.add("FALSE_POSITIVE", [
@@ -499,46 +556,28 @@ class Quantities:
             for words in product(*(sorted(t["LOWER"]["IN"]) for t in pattern))
         ])
 
-    def _set_anchors(self, patterns: list[list[dict[str, Any]]]) -> None:
-        """Where matches can be, so that the matcher runs on a few short windows only.
-
-        Every pattern has required tokens with a REGEX predicate (a number, a number
-        word, a rank word, the digit groups of "7 644"): its anchors. A match reaches at
-        most ``before`` tokens before its first anchor and ``after`` tokens after its
-        last, with fewer than either between two anchors, so windows of that size around
-        every token that matches any of those regexes, merged where they touch, hold
-        every match. The matcher pays for every pattern at every token; most tokens of a
-        text are far from any number.
-        """
-        regexes, before, after = set(), 0, 0
-        for pattern in patterns:
-            assert all(t.get("OP", "?") == "?" for t in pattern), "the reach of a window needs bounded patterns"
-            anchors = [i for i, t in enumerate(pattern) if "OP" not in t and "REGEX" in next(iter(t.values()))]
-            gap = max((b - a - 1 for a, b in zip(anchors, anchors[1:])), default=0)
-            before, after = max(before, anchors[0], gap), max(after, len(pattern) - 1 - anchors[-1], gap)
-            regexes.update((attr, spec["REGEX"]) for t in pattern for attr, spec in t.items() if "REGEX" in spec)
-        assert {attr for attr, _ in regexes} <= {"TEXT", "LOWER"}
-        on_text = [re.compile(r) for attr, r in sorted(regexes) if attr == "TEXT"]
-        on_lower = [re.compile(r) for attr, r in sorted(regexes) if attr == "LOWER"]
-
-        @lru_cache(maxsize=100_000)
-        def is_anchor(text: str) -> bool:
-            lower = text.lower()
-            return any(r.search(text) for r in on_text) or any(r.search(lower) for r in on_lower)
-
-        self._is_anchor, self._reach = is_anchor, (before, after)
+    def _flag(self, test: TokenTest) -> int:
+        """The vocab's flag for the test, added once: reloading the lexicon keeps the bits."""
+        for flag, getter in self.vocab.lex_attr_getters.items():
+            if getter == test:
+                return flag
+        return self.vocab.add_flag(test)
 
     def _windows(self, doc: Doc) -> list[tuple[int, int]]:
-        """Token ranges, merged where they touch, that hold every match (see :meth:`_set_anchors`)."""
-        before, after = self._reach
+        """Token ranges that hold every match: runs of tokens that fit some pattern token,
+        around a token that fits a required REGEX token (every pattern has one). Most
+        tokens of a text fit none, and the matcher pays for every pattern at every token.
+        """
         windows: list[tuple[int, int]] = []
-        for token in doc:
-            if self._is_anchor(token.text):
-                start, end = max(0, token.i - before), min(len(doc), token.i + after + 1)
-                if windows and start <= windows[-1][1]:
-                    windows[-1] = (windows[-1][0], end)
-                else:
-                    windows.append((start, end))
+        for i in doc.to_array([self._anchor]).nonzero()[0].tolist():
+            if windows and i < windows[-1][1]:
+                continue
+            start, end = i, i + 1
+            while start > 0 and doc[start - 1].check_flag(self._fits):
+                start -= 1
+            while end < len(doc) and doc[end].check_flag(self._fits):
+                end += 1
+            windows.append((start, end))
         return windows
 
     def candidates(self, doc: Doc) -> tuple[set[tuple[int, int]], set[int]]:
