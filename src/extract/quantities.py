@@ -69,7 +69,7 @@ import yaml
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span, Token
-from spacy.util import ensure_path, filter_spans
+from spacy.util import ensure_path
 
 from extract import extensions  # noqa: F401  (registers Span._.quantity)
 from extract.models import NumberValue
@@ -599,19 +599,19 @@ class Quantities:
         candidates, blocked = self.candidates(doc)
         for span in doc.spans[self.timex_key] if self.timex_key in doc.spans else ():
             blocked.update(range(span.start, span.end))
-        found: dict[tuple[int, int], NumberValue] = {}
-        for start, end in sorted(candidates):
-            if not blocked.intersection(range(start, end)):
-                value = self.value(doc[start:end])
-                if value is not None:
-                    found[(start, end)] = value
-        spans = []
-        for kept in filter_spans([doc[s:e] for s, e in found]):  # longest first, then earliest
-            value = found[(kept.start, kept.end)]
-            span = Span(doc, kept.start, kept.end, label=value.type)
-            span._.quantity = value
-            spans.append(span)
-        doc.spans[self.spans_key] = spans
+        # Keep the longest valid candidates, then the earliest, as filter_spans would over
+        # all valid ones; valuing in that order skips the many that a kept one overlaps.
+        spans, taken = [], set()
+        for start, end in sorted(candidates, key=lambda c: (c[1] - c[0], -c[0]), reverse=True):
+            if start in taken or end - 1 in taken or not blocked.isdisjoint(range(start, end)):
+                continue
+            value = self.value(doc[start:end])
+            if value is not None:
+                taken.update(range(start, end))
+                span = Span(doc, start, end, label=value.type)
+                span._.quantity = value
+                spans.append(span)
+        doc.spans[self.spans_key] = sorted(spans, key=lambda span: span.start)
         return doc
 
     def value(self, span: Span) -> NumberValue | None:
