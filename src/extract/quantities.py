@@ -91,6 +91,7 @@ _NUMBER_TOKEN = r"^[-+\u2212]?[0-9](?:[0-9.,]*[0-9])?(?:[.,][-\u2013])?\.?$"
 _GROUP_TOKEN = r"^[0-9]{3}(?:,[0-9]+|,[-\u2013])?\.?$"
 _GLUED_PERIOD = re.compile(r"^[-+\u2212]?[0-9][0-9.,]*[0-9]\.$|^[0-9]\.$")
 _ORDINAL_DIGITS = re.compile(r"^[0-9]+\.$")
+_YEAR = re.compile(r"[0-9]{4}")
 _THIN_SPACES = ["\u00a0", "\u202f", "\u2009"]
 # Words of an expression for normalise(): symbols stand alone even when glued ("$5").
 _WORDS = re.compile(r"US\$|[$€£¥₸%]|[^\s$€£¥₸%]+")
@@ -106,7 +107,7 @@ def _alternation(words: Iterable[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: normalise() caches per lexicon
 class Lexicon:
     """The data file, indexed for lookups and compiled into regexes."""
 
@@ -305,6 +306,7 @@ def _rank(words: list[str], lex: Lexicon) -> int | None:
     return None
 
 
+@lru_cache(maxsize=4096)  # the component asks again and again for "eine", "rund 900"; values are frozen
 def normalise(text: str, lexicon: Lexicon | None = None) -> NumberValue | None:
     """The value of a whole numeric expression, or ``None`` if it is not one.
 
@@ -363,7 +365,7 @@ def _normalise(text: str, lex: Lexicon) -> NumberValue | None:
         value = _digits(" ".join(groups)) if len(groups) > 1 else value
     if value is None:
         return None
-    year_like = len(groups) == 1 and bool(re.fullmatch(r"[0-9]{4}", first)) and lex.years[0] <= int(first) <= lex.years[1]
+    year_like = len(groups) == 1 and bool(_YEAR.fullmatch(first)) and lex.years[0] <= int(first) <= lex.years[1]
 
     scale = None
     if i < len(words) and keys[i] in lex.scales:
@@ -632,7 +634,7 @@ class Quantities:
         if after is not None and _key(after.text) in lex.not_before:
             return None  # 16 Uhr
         for token in span:
-            if re.fullmatch(r"[0-9]{4}", token.text) and token.i > 0 and _key(doc[token.i - 1].text) in lex.year_cues:
+            if _YEAR.fullmatch(token.text) and token.i > 0 and _key(doc[token.i - 1].text) in lex.year_cues:
                 return None  # im Jahr 2019, seit 2014 (Milliarden …)
         text = span.text
         last = span[-1]
