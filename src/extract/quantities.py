@@ -627,22 +627,23 @@ class Quantities:
     def value(self, span: Span) -> NumberValue | None:
         """The span's value, or ``None`` where its context says it is no quantity."""
         doc, lex = span.doc, self.lexicon
-        before = doc[span.start - 1] if span.start > 0 else None
-        after = doc[span.end] if span.end < len(doc) else None
-        if before is not None and _key(before.text) in lex.identifiers:
+        # The text first: its value is cached, and most candidates (a lone "eine") have
+        # none, so their context is never read.
+        text, last = span.text, span[-1]
+        glued = _GLUED_PERIOD.match(last.text)
+        value = normalise(text[:-1] if glued else text, lex)  # the sentence's period, not the number's
+        if value is None:
+            return None
+        if glued and _ORDINAL_DIGITS.match(last.text) and not self._ends_sentence(last):
+            return None  # die 21. Runde
+        if span.start > 0 and _key(doc[span.start - 1].text) in lex.identifiers:
             return None  # Level 1, Teil 1, Expo 2017
-        if after is not None and _key(after.text) in lex.not_before:
+        if span.end < len(doc) and _key(doc[span.end].text) in lex.not_before:
             return None  # 16 Uhr
         for token in span:
             if _YEAR.fullmatch(token.text) and token.i > 0 and _key(doc[token.i - 1].text) in lex.year_cues:
                 return None  # im Jahr 2019, seit 2014 (Milliarden …)
-        text = span.text
-        last = span[-1]
-        if _GLUED_PERIOD.match(last.text):
-            if _ORDINAL_DIGITS.match(last.text) and not self._ends_sentence(last):
-                return None  # die 21. Runde
-            text = text[:-1]  # the sentence's period, not the number's
-        return normalise(text, lex)
+        return value
 
     def _ends_sentence(self, token: Token) -> bool:
         """Whether "900." ends a sentence rather than being the ordinal "21."."""
