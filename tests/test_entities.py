@@ -511,6 +511,28 @@ def test_anaphora_can_be_switched_off():
     assert [e.text for e in run(nlp, "Kasachstan ist groß. Das Land ist reich.").ents] == ["Kasachstan"]
 
 
+def test_anaphor_spans_are_those_of_the_matcher_pattern(nlp):
+    """The anaphor scan finds what the Matcher pattern [det, adj?, adj?, noun] finds."""
+    from spacy.matcher import Matcher
+
+    from extract.entities import _DocState
+
+    ruler = nlp.get_pipe("extract_entities")
+    reg = ruler.reg
+    matcher = Matcher(nlp.vocab)
+    adj = {"LOWER": {"REGEX": r"^[a-zäöüß-]+(e|en|er|es|em)$"}, "OP": "?"}
+    nouns = reg.anaphor_nouns + sorted(reg.neighbour_nouns)
+    matcher.add("ANAPHOR", [[{"LOWER": {"IN": reg.anaphor_dets}}, adj, adj, {"ORTH": {"IN": nouns}}]])
+    texts = [p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt"))] + [
+        "Land das Land. Im großen alten zentralasiatischen Land, DAS Land, dem\nLand, des Nachbarlandes.",
+        "die die Staat der schöne neue Nachbarländer Nachbarland sein Land ihres Staates jenem Lande",
+    ]
+    for text in texts:
+        doc = nlp.make_doc(text)
+        expected = {(start, end) for _, start, end in matcher(doc)}
+        assert set(ruler._anaphor_spans(_DocState(doc, reg))) == expected
+
+
 def test_line_breaks_inside_names(nlp):
     found = triples(run(nlp, "eine Grenze mit der Russischen\nFöderation und dem ukrainischen Amtskollegen Volodymyr\nSelenskyj"))
     assert ("Russischen\nFöderation", "COUNTRY", "RUS") in found

@@ -61,6 +61,7 @@ import srsly
 import yaml
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
+from spacy.attrs import ORTH
 from spacy.tokens import Doc, Span, Token
 from spacy.util import ensure_path
 
@@ -158,6 +159,7 @@ def is_common(text: str, common: frozenset[str], suffixes: tuple[str, ...] = ())
 _ADJ_ENDINGS = ("e", "en", "er", "es", "em")
 _ARTICLES = frozenset("der die das den dem des ein eine einen einem eines einer".split())
 _ADJ_TAIL = re.compile(r"(e|en|er|es|em)$")
+_ANAPHOR_ADJ = re.compile(r"^[a-zäöüß-]+(e|en|er|es|em)$")
 
 
 def _cap(word: str) -> str:
@@ -383,11 +385,11 @@ class Registry:
         self.former = tuple(s.lower() for s in data["former"])
         self.office_aliases: dict[str, list[str]] = data.get("office_aliases", {})
 
-    def role(self, token: Token) -> Optional[Role]:
+    def role(self, text: str) -> Optional[Role]:
         """The role a token names, also as the last part of a compound (Duma-Abgeordneten)."""
-        role = self.roles.get(token.text)
-        if role is None and "-" in token.text[1:]:
-            role = self.roles.get(token.text.rsplit("-", 1)[1])
+        role = self.roles.get(text)
+        if role is None and "-" in text[1:]:
+            role = self.roles.get(text.rsplit("-", 1)[1])
         return role
 
     def holder(self, of: str, office: str, date: Optional[dt.date], former: bool = False) -> Optional[str]:
@@ -457,11 +459,11 @@ class EntityRuler:
         for entry, forms in by_entry.items():
             self._entries[self.nlp.vocab.strings.add(entry.key)] = entry
             self.matcher.add(entry.key, list(self.nlp.tokenizer.pipe(forms)))
-        # das Land / das zentralasiatische Land / des Nachbarlandes
-        self.anaphor_matcher = Matcher(self.nlp.vocab)
-        adj = {"LOWER": {"REGEX": r"^[a-zäöüß-]+(e|en|er|es|em)$"}, "OP": "?"}
-        nouns = reg.anaphor_nouns + sorted(reg.neighbour_nouns)
-        self.anaphor_matcher.add("ANAPHOR", [[{"LOWER": {"IN": reg.anaphor_dets}}, adj, adj, {"ORTH": {"IN": nouns}}]])
+        # das Land / das zentralasiatische Land / des Nachbarlandes: read back from the
+        # nouns by _anaphor_spans, as a Matcher with a REGEX predicate would cost a regex
+        # search on every token.
+        self.anaphor_nouns = frozenset(reg.anaphor_nouns) | reg.neighbour_nouns
+        self.anaphor_dets = frozenset(reg.anaphor_dets)
 
     def initialize(self, get_examples: Optional[Callable] = None, *, nlp: Optional[Language] = None, data_dir: Optional[str] = None) -> None:
         """Reload the registry from ``data_dir`` ([initialize.components]) or the
@@ -547,7 +549,7 @@ class EntityRuler:
         """kasachische → KAZ; + role → the office holder; + institution → the state."""
         nxt = state.next(end - 1)
         if nxt is not None:
-            role = self.reg.role(nxt)
+            role = self.reg.role(nxt.text)
             if role is not None and role.office and self._name_after_role(state, nxt.i) is None:
                 former = self.reg.modifier(state.prev(start), self.reg.former) or nxt.text.startswith("Ex-")
                 deputy = self.reg.modifier(state.prev(start), self.reg.deputy)
@@ -563,12 +565,11 @@ class EntityRuler:
 
     def _compounds(self, doc: Doc, state: "_DocState") -> list[Cand]:
         reg, cands = self.reg, []
-        for tok in state.tokens:
-            text = tok.text
+        for i, text in enumerate(state.texts):
             if text.endswith(".") and text not in reg.forms and (entry := reg.forms.get(text[:-1])) and entry.kind in ("abbr", "name", "code"):
                 # The tokenizer keeps a sentence's final period on mixed-case
                 # abbreviations ("der PfP.", "der G20.").
-                cands.append(Cand(tok.i, tok.i + 1, entry.label, entry.id, REGISTRY, kind=entry.kind))
+                cands.append(Cand(i, i + 1, entry.label, entry.id, REGISTRY, kind=entry.kind))
                 continue
             if "-" not in text[1:] or text in reg.forms:
                 continue
@@ -580,14 +581,14 @@ class EntityRuler:
                 continue
             ids = [entry.id] + [e.id for p in parts[1:] if (e := reg.forms.get(p)) and e.label in ("COUNTRY", "ORG", "LOC")]
             label = "LOC" if entry.kind == "place" else entry.label
-            cand = Cand(tok.i, tok.i + 1, label, entry.id, REGISTRY, tuple(ids), "compound")
-            role = reg.role(tok)  # US-Präsident, NATO-Generalsekretär without a name
-            if role and role.office and label in ("COUNTRY", "ORG") and self._name_after_role(state, tok.i) is None:
-                deputy = reg.modifier(state.prev(tok.i), reg.deputy)
-                former = text.startswith("Ex-") or reg.modifier(state.prev(tok.i), reg.former)
-                pid = None if deputy else state.office_holder(entry.id, role.office, tok.i, former)
+            cand = Cand(i, i + 1, label, entry.id, REGISTRY, tuple(ids), "compound")
+            role = reg.role(text)  # US-Präsident, NATO-Generalsekretär without a name
+            if role and role.office and label in ("COUNTRY", "ORG") and self._name_after_role(state, i) is None:
+                deputy = reg.modifier(state.prev(i), reg.deputy)
+                former = text.startswith("Ex-") or reg.modifier(state.prev(i), reg.former)
+                pid = None if deputy else state.office_holder(entry.id, role.office, i, former)
                 if pid:
-                    cand = Cand(tok.i, tok.i + 1, "PER", pid, REGISTRY, tuple(ids), "office")
+                    cand = Cand(i, i + 1, "PER", pid, REGISTRY, tuple(ids), "office")
             cands.append(cand)
         return cands
 
@@ -611,11 +612,12 @@ class EntityRuler:
         """Role + name (Präsident Tokajew, Herausgeber der Asia Times, Pepe Escobar) and
         given name + surname (Alexandra Sitenko)."""
         reg, cands = self.reg, []
-        for tok in state.tokens:
-            if tok.is_space:
+        for i, text in enumerate(state.texts):
+            if state.space[i]:
                 continue
-            role = reg.role(tok)
+            role = reg.role(text)
             if role is not None:
+                tok = doc[i]
                 # Modifiers stand before the role or before its country adjective:
                 # der (stellvertretende) (kasachische) Außenminister.
                 prev = state.prev(tok.i)
@@ -643,11 +645,11 @@ class EntityRuler:
                     of = self._office_of(state, tok, role, pid)
                     if of:
                         state.offices.append((tok.i, of, role.office, pid))
-            elif tok.text in reg.given_names or tok.text.split("-")[0] in reg.given_names:
-                prev = state.prev(tok.i)
+            elif text in reg.given_names or text.split("-")[0] in reg.given_names:
+                prev = state.prev(i)
                 if prev is not None and prev.lower_ in _ARTICLES:
                     continue  # "der Roman Tolstois": after an article a given name is a noun
-                chunk = self._name_chunk(state, tok.i)
+                chunk = self._name_chunk(state, i)
                 if chunk and chunk[1] - chunk[0] > 1 and doc[chunk[1] - 1].text not in reg.given_names:
                     cands.append(Cand(chunk[0], chunk[1], "PER", self._person_id(doc, *chunk), RULE, kind="given"))
         return cands
@@ -697,7 +699,7 @@ class EntityRuler:
         if chunk is None:
             return None
         org = None
-        role = reg.role(doc[i])
+        role = reg.role(state.texts[i])
         if role and role.org_head and not any(doc[k].text in reg.forms for k in toks) and not any(self._common(doc[k]) for k in toks):
             org = (toks[0], toks[-1] + 1)
         return chunk, org
@@ -710,7 +712,7 @@ class EntityRuler:
         toks: list[int] = []
         k = i
         while k < len(doc) and len(toks) < 4:
-            t = state.tokens[k]
+            t = doc[k]
             if t.is_space:
                 if "\n\n" in t.text:
                     break
@@ -782,14 +784,15 @@ class EntityRuler:
 
     def _organisations(self, doc: Doc, state: "_DocState") -> list[Cand]:
         reg, cands = self.reg, []
-        for tok in state.tokens:
-            if tok.text in reg.org_name_after:
-                span = self._name_after_trigger(state, tok.i)
+        for i, text in enumerate(state.texts):
+            if text in reg.org_name_after:
+                span = self._name_after_trigger(state, i)
                 if span is not None:
                     cands.append(Cand(span[0], span[1], "ORG", "org:" + slugify(doc[span[0] : span[1]].text), RULE, kind="org"))
-            head = reg.org_heads.get(tok.text) or (reg.org_heads.get(tok.text.rsplit("-", 1)[1]) if "-" in tok.text[1:] else None)
+            head = reg.org_heads.get(text) or (reg.org_heads.get(text.rsplit("-", 1)[1]) if "-" in text[1:] else None)
             if head is None:
                 continue
+            tok = doc[i]
             start, end = tok.i, tok.i + 1
             p = state.prev(start)
             for _ in range(2):  # at most two modifiers: Freie Universität, Robert Bosch Stiftung
@@ -916,14 +919,14 @@ class EntityRuler:
                 if a is not None and cl is not None and cl.text == ")" and a.i not in covered and re.fullmatch(r"[A-ZÄÖÜ][A-Za-zÄÖÜ]*[A-ZÄÖÜ][A-Za-zÄÖÜ]*", a.text):
                     abbrs[a.text] = c
         new = []
-        for tok in state.tokens:
-            if tok.i in covered:
+        for i, text in enumerate(state.texts):
+            if i in covered:
                 continue
-            if tok.text in surnames and self._name_like(tok):
-                new.append(Cand(tok.i, tok.i + 1, "PER", surnames[tok.text], RULE, kind="surname"))
-            elif tok.text in abbrs:
-                c = abbrs[tok.text]
-                new.append(Cand(tok.i, tok.i + 1, c.label, c.id, RULE, kind="abbr"))
+            if text in surnames and self._name_like(doc[i]):
+                new.append(Cand(i, i + 1, "PER", surnames[text], RULE, kind="surname"))
+            elif text in abbrs:
+                c = abbrs[text]
+                new.append(Cand(i, i + 1, c.label, c.id, RULE, kind="abbr"))
         return new
 
     def _anaphora(self, doc: Doc, chosen: list[Cand], state: "_DocState") -> list[Cand]:
@@ -941,7 +944,7 @@ class EntityRuler:
         covered = _covered(chosen)
         persons = [c for c in chosen if c.label == "PER"]
         new = []
-        for _, start, end in self.anaphor_matcher(doc):
+        for start, end in self._anaphor_spans(state):
             span = (start + 1, end)
             if any(k in covered for k in range(*span)):
                 continue
@@ -962,6 +965,22 @@ class EntityRuler:
         return new
 
 
+    def _anaphor_spans(self, state: "_DocState") -> Iterator[tuple[int, int]]:
+        """Determiner, up to two lower-case adjectives, anaphor noun: what the Matcher
+        pattern [det, adj?, adj?, noun] finds, each (start, end) once."""
+        texts = state.texts
+        for end, text in enumerate(texts, 1):
+            if text not in self.anaphor_nouns:
+                continue
+            noun = end - 1
+            for n_adj in range(3):
+                det = noun - 1 - n_adj
+                if det < 0 or (n_adj and not _ANAPHOR_ADJ.search(texts[det + 1].lower())):
+                    break
+                if texts[det].lower() in self.anaphor_dets:
+                    yield det, end
+
+
 class _DocState:
     """Per-document helpers: neighbours across whitespace tokens, matching on the doc
     without whitespace tokens, and the offices the text has named (position, of, office,
@@ -969,31 +988,35 @@ class _DocState:
 
     def __init__(self, doc: Doc, reg: Registry):
         self.doc, self.reg = doc, reg
-        self.tokens = list(doc)  # made once: every pass and neighbour lookup reads these
-        self.solid = [t.i for t in self.tokens if not t.is_space]
-        self.pos = {i: n for n, i in enumerate(self.solid)}
+        # The passes over all tokens read these plain lists: a spaCy Token is made anew
+        # on every doc[i] and every attribute read, which costs more than the rules.
+        # str.isspace is how spaCy sets Token.is_space.
+        strings = doc.vocab.strings
+        self.texts: list[str] = [strings[orth] for orth in doc.to_array(ORTH).tolist()]
+        self.space = [text.isspace() for text in self.texts]
+        self.solid = [i for i, space in enumerate(self.space) if not space]
         self.offices: list[tuple[int, str, str, str]] = []
-        self.words = {t.text for t in self.tokens}
+        self.words = set(self.texts)
         self.person_country = {pid: r["country"] for pid, r in reg.persons.items()}
         self.ref_date = _date(doc._.ref_date)
 
     def prev(self, i: int) -> Optional[Token]:
         k = i - 1
-        while k >= 0 and self.tokens[k].is_space:
+        while k >= 0 and self.space[k]:
             k -= 1
-        return self.tokens[k] if k >= 0 else None
+        return self.doc[k] if k >= 0 else None
 
     def next(self, i: int) -> Optional[Token]:
         k = i + 1
-        while k < len(self.tokens) and self.tokens[k].is_space:
+        while k < len(self.space) and self.space[k]:
             k += 1
-        return self.tokens[k] if k < len(self.tokens) else None
+        return self.doc[k] if k < len(self.space) else None
 
     def match(self, matcher: PhraseMatcher) -> list[tuple[int, int, int]]:
         """Phrase matches as if whitespace tokens (line breaks in raw text) were absent."""
         if len(self.solid) == len(self.doc):
             return matcher(self.doc)
-        solid = Doc(self.doc.vocab, words=[self.doc[i].text for i in self.solid], spaces=[True] * len(self.solid))
+        solid = Doc(self.doc.vocab, words=[self.texts[i] for i in self.solid], spaces=[True] * len(self.solid))
         return [(m, self.solid[s], self.solid[e - 1] + 1) for m, s, e in matcher(solid)]
 
     def office_holder(self, of: str, office: str, position: int, former: bool = False) -> Optional[str]:
