@@ -456,9 +456,18 @@ class EntityRuler:
         by_entry: dict[Entry, list[str]] = {}
         for form, entry in reg.forms.items():
             by_entry.setdefault(entry, []).append(form)
+        # Words a multi-word form goes on after / comes after: only where both meet
+        # across a line break must matching rebuild the doc without whitespace tokens.
+        self._joins_before: set[str] = set()
+        self._joins_after: set[str] = set()
         for entry, forms in by_entry.items():
             self._entries[self.nlp.vocab.strings.add(entry.key)] = entry
-            self.matcher.add(entry.key, list(self.nlp.tokenizer.pipe(forms)))
+            # A form with a whitespace token never matches, as matching skips them.
+            patterns = [p for p in self.nlp.tokenizer.pipe(forms) if not any(t.is_space for t in p)]
+            for p in patterns:
+                self._joins_before.update(t.text for t in p[:-1])
+                self._joins_after.update(t.text for t in p[1:])
+            self.matcher.add(entry.key, patterns)
         # das Land / das zentralasiatische Land / des Nachbarlandes: read back from the
         # nouns by _anaphor_spans, as a Matcher with a REGEX predicate would cost a regex
         # search on every token.
@@ -513,7 +522,7 @@ class EntityRuler:
 
     def _registry(self, doc: Doc, state: "_DocState") -> list[Cand]:
         cands = []
-        for match_id, start, end in state.match(self.matcher):
+        for match_id, start, end in self._registry_matches(state):
             entry = self._entries[match_id]
             if entry.kind == "capital":
                 if self._is_place(state, start):
@@ -531,6 +540,17 @@ class EntityRuler:
             else:
                 cands.append(Cand(start, end, entry.label, entry.id, REGISTRY, kind=entry.kind))
         return cands
+
+    def _registry_matches(self, state: "_DocState") -> list[tuple[int, int, int]]:
+        """Registry matches as if whitespace tokens (line breaks in raw text) were absent.
+        Building that doc costs more than matching; it is needed only when a form may run
+        across a line break."""
+        texts, solid = state.texts, state.solid
+        if not any(b - a > 1 and texts[a] in self._joins_before and texts[b] in self._joins_after for a, b in zip(solid, solid[1:])):
+            return self.matcher(state.doc)
+        words = [texts[i] for i in solid]
+        matches = self.matcher(Doc(self.nlp.vocab, words=words, spaces=[True] * len(words)))
+        return [(m, solid[s], solid[e - 1] + 1) for m, s, e in matches]
 
     def _is_place(self, state: "_DocState", start: int) -> bool:
         """A capital is a place after a locative preposition (unless a government noun
@@ -1011,13 +1031,6 @@ class _DocState:
         while k < len(self.space) and self.space[k]:
             k += 1
         return self.doc[k] if k < len(self.space) else None
-
-    def match(self, matcher: PhraseMatcher) -> list[tuple[int, int, int]]:
-        """Phrase matches as if whitespace tokens (line breaks in raw text) were absent."""
-        if len(self.solid) == len(self.doc):
-            return matcher(self.doc)
-        solid = Doc(self.doc.vocab, words=[self.texts[i] for i in self.solid], spaces=[True] * len(self.solid))
-        return [(m, self.solid[s], self.solid[e - 1] + 1) for m, s, e in matcher(solid)]
 
     def office_holder(self, of: str, office: str, position: int, former: bool = False) -> Optional[str]:
         """The person the text named for this office before, else the registry's holder
