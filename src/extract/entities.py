@@ -468,6 +468,10 @@ class EntityRuler:
                 self._joins_before.update(t.text for t in p[:-1])
                 self._joins_after.update(t.text for t in p[1:])
             self.matcher.add(entry.key, patterns)
+        # Most tokens trigger no rule; these sets (and a hyphen, for compounds) let the
+        # passes over all tokens skip them with one lookup.
+        self._person_triggers = frozenset(reg.roles) | reg.given_names
+        self._org_triggers = reg.org_name_after | frozenset(reg.org_heads)
         # das Land / das zentralasiatische Land / des Nachbarlandes: read back from the
         # nouns by _anaphor_spans, as a Matcher with a REGEX predicate would cost a regex
         # search on every token.
@@ -633,7 +637,7 @@ class EntityRuler:
         given name + surname (Alexandra Sitenko)."""
         reg, cands = self.reg, []
         for i, text in enumerate(state.texts):
-            if state.space[i]:
+            if text not in self._person_triggers and "-" not in text or state.space[i]:
                 continue
             role = reg.role(text)
             if role is not None:
@@ -709,7 +713,7 @@ class EntityRuler:
             return None
         toks: list[int] = []
         t = state.next(nxt.i)
-        while t is not None and len(toks) < 4 and (self._name_like(t) or t.is_upper or t.text in reg.forms):
+        while t is not None and len(toks) < 4 and (self._name_like(t.text) or t.is_upper or t.text in reg.forms):
             toks.append(t.i)
             t = state.next(t.i)
         if not toks or t is None or t.text != ",":
@@ -720,7 +724,7 @@ class EntityRuler:
             return None
         org = None
         role = reg.role(state.texts[i])
-        if role and role.org_head and not any(doc[k].text in reg.forms for k in toks) and not any(self._common(doc[k]) for k in toks):
+        if role and role.org_head and not any(state.texts[k] in reg.forms for k in toks) and not any(self._common(state.texts[k]) for k in toks):
             org = (toks[0], toks[-1] + 1)
         return chunk, org
 
@@ -728,52 +732,51 @@ class EntityRuler:
         """Up to four capitalised name tokens from i (across single line breaks), not a
         registry state/organisation/place, not a common word after the first unless the
         previous one is a given name; a first token that is a common word needs a second."""
-        doc, reg = state.doc, self.reg
+        doc, reg, texts = state.doc, self.reg, state.texts
         toks: list[int] = []
         k = i
-        while k < len(doc) and len(toks) < 4:
-            t = doc[k]
-            if t.is_space:
-                if "\n\n" in t.text:
+        while k < len(texts) and len(toks) < 4:
+            text = texts[k]
+            if state.space[k]:
+                if "\n\n" in text:
                     break
                 k += 1
                 continue
-            if toks and t.is_sent_start:
+            if toks and doc[k].is_sent_start:
                 break
-            if t.text in ("Dr.", "Prof.") and not toks:
+            if text in ("Dr.", "Prof.") and not toks:
                 k += 1
                 continue
-            if toks and t.text in reg.particles:
+            if toks and text in reg.particles:
                 nxt = state.next(k)
-                if nxt is not None and self._name_like(nxt):
+                if nxt is not None and self._name_like(nxt.text):
                     toks.append(k)
                     k += 1
                     continue
                 break
-            entry = reg.forms.get(t.text)
-            if entry is not None and entry.label != "PER" and t.text in reg.given_names and not toks:
+            entry = reg.forms.get(text)
+            if entry is not None and entry.label != "PER" and text in reg.given_names and not toks:
                 nxt = state.next(k)  # Nursultan Nasarbajew: a given name that is also a capital
                 nxt_entry = reg.forms.get(nxt.text) if nxt is not None else None
-                if nxt is not None and self._name_like(nxt) and (nxt_entry is None or nxt_entry.label == "PER"):
+                if nxt is not None and self._name_like(nxt.text) and (nxt_entry is None or nxt_entry.label == "PER"):
                     entry = None
-            if not self._name_like(t) or (entry is not None and entry.label != "PER"):
+            if not self._name_like(text) or (entry is not None and entry.label != "PER"):
                 break
-            prev_given = bool(toks) and doc[toks[-1]].text in reg.given_names
-            if toks and is_common(t.text, self.common, reg.noun_suffixes) and not prev_given and not entry:
+            prev_given = bool(toks) and texts[toks[-1]] in reg.given_names
+            if toks and is_common(text, self.common, reg.noun_suffixes) and not prev_given and not entry:
                 break
             toks.append(k)
             k += 1
-        while toks and doc[toks[-1]].text in reg.particles:
+        while toks and texts[toks[-1]] in reg.particles:
             toks.pop()
         if not toks:
             return None
-        first = doc[toks[0]]
-        if len(toks) == 1 and self._common(first) and first.text not in reg.given_names and first.text not in reg.forms:
+        first = texts[toks[0]]
+        if len(toks) == 1 and self._common(first) and first not in reg.given_names and first not in reg.forms:
             return None
         return toks[0], toks[-1] + 1
 
-    def _name_like(self, t: Token) -> bool:
-        text = t.text
+    def _name_like(self, text: str) -> bool:
         return (
             len(text) > 1
             and text[0].isupper()
@@ -783,8 +786,9 @@ class EntityRuler:
             and not text.endswith("-")
         )
 
-    def _common(self, t: Token) -> bool:
-        return t.text in self.common or t.lower_ in self.common
+    def _common(self, text: str) -> bool:
+        # str.lower is how spaCy sets Token.lower_.
+        return text in self.common or text.lower() in self.common
 
     def _person_id(self, doc: Doc, start: int, end: int) -> str:
         """The registry's id for the name or its surname, else per:<slug of surname>."""
@@ -805,6 +809,8 @@ class EntityRuler:
     def _organisations(self, doc: Doc, state: "_DocState") -> list[Cand]:
         reg, cands = self.reg, []
         for i, text in enumerate(state.texts):
+            if text not in self._org_triggers and "-" not in text:
+                continue
             if text in reg.org_name_after:
                 span = self._name_after_trigger(state, i)
                 if span is not None:
@@ -824,8 +830,8 @@ class EntityRuler:
             if nxt is not None and nxt.lower_ == "für":
                 end = self._fuer_tail(state, nxt.i) or end
             elif nxt is not None and head in reg.org_heads_with_name:
-                while nxt is not None and end - tok.i < 3 and self._name_like(nxt) and not nxt.is_sent_start and (
-                    not self._common(nxt) or getattr(self.reg.forms.get(nxt.text), "label", None) in ("LOC", "COUNTRY")
+                while nxt is not None and end - tok.i < 3 and self._name_like(nxt.text) and not nxt.is_sent_start and (
+                    not self._common(nxt.text) or getattr(self.reg.forms.get(nxt.text), "label", None) in ("LOC", "COUNTRY")
                 ):
                     end = nxt.i + 1
                     nxt = state.next(nxt.i)
@@ -837,11 +843,11 @@ class EntityRuler:
     def _org_modifier(self, state: "_DocState", t: Token) -> bool:
         """A capitalised word before an organisation's head: an adjective (Technischen,
         Deutsch-Kasachische) or a name (Robert Bosch Stiftung)."""
-        if not self._name_like(t) or t.text in self.reg.forms and self.reg.forms[t.text].kind not in ("adj",):
+        if not self._name_like(t.text) or t.text in self.reg.forms and self.reg.forms[t.text].kind not in ("adj",):
             return False
         prev = state.prev(t.i)
         given = t.text in self.reg.given_names or (prev is not None and prev.text in self.reg.given_names)
-        return bool(_ADJ_TAIL.search(t.text)) or not self._common(t) or "-" in t.text or given
+        return bool(_ADJ_TAIL.search(t.text)) or not self._common(t.text) or "-" in t.text or given
 
     def _fuer_tail(self, state: "_DocState", i: int) -> Optional[int]:
         """End of "für [das] Wissenschaft und Technologie": capitalised words, und,
@@ -870,7 +876,7 @@ class EntityRuler:
                 t = state.next(t.i)
             return (toks[0], toks[-1] + 1) if toks and t is not None else None
         toks, t = [], nxt
-        while t is not None and len(toks) < 4 and (self._name_like(t) or (t.is_upper and t.is_alpha and len(t) > 1)) and not self._common(t):
+        while t is not None and len(toks) < 4 and (self._name_like(t.text) or (t.is_upper and t.is_alpha and len(t) > 1)) and not self._common(t.text):
             entry = self.reg.forms.get(t.text)
             if entry is not None and entry.label != "ORG":
                 break
@@ -928,10 +934,10 @@ class EntityRuler:
         surnames: dict[str, str] = {}
         abbrs: dict[str, Cand] = {}
         for c in chosen:
-            last = doc[c.end - 1]
+            last = state.texts[c.end - 1]
             if c.label == "PER" and c.prio < REGISTRY and not self._common(last):
-                surnames[last.text] = c.id
-                surnames[last.text + "s"] = c.id
+                surnames[last] = c.id
+                surnames[last + "s"] = c.id
             if c.label == "ORG" and c.kind not in ("compound", "adj"):
                 o = state.next(c.end - 1)
                 a = state.next(o.i) if o is not None and o.text == "(" else None
@@ -940,9 +946,9 @@ class EntityRuler:
                     abbrs[a.text] = c
         new = []
         for i, text in enumerate(state.texts):
-            if i in covered:
+            if text not in surnames and text not in abbrs or i in covered:
                 continue
-            if text in surnames and self._name_like(doc[i]):
+            if text in surnames and self._name_like(text):
                 new.append(Cand(i, i + 1, "PER", surnames[text], RULE, kind="surname"))
             elif text in abbrs:
                 c = abbrs[text]
