@@ -519,7 +519,7 @@ class EntityRuler:
             if c.ids and len(set(c.ids)) > 1:
                 span._.ids = list(dict.fromkeys(c.ids))
             spans.append(span)
-        doc.ents = spans
+        doc.set_ents(spans)  # what doc.ents = spans does, without copying every Span
         return doc
 
     # registry matches ------------------------------------------------------
@@ -590,6 +590,8 @@ class EntityRuler:
     def _compounds(self, doc: Doc, state: "_DocState") -> list[Cand]:
         reg, cands = self.reg, []
         for i, text in enumerate(state.texts):
+            if "-" not in text and "." not in text:
+                continue
             if text.endswith(".") and text not in reg.forms and (entry := reg.forms.get(text[:-1])) and entry.kind in ("abbr", "name", "code"):
                 # The tokenizer keeps a sentence's final period on mixed-case
                 # abbreviations ("der PfP.", "der G20.").
