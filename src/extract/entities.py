@@ -510,9 +510,9 @@ class EntityRuler:
         cands += self._organisations(doc, state)
         cands += self._model(doc, model_ents, state)
         chosen = _longest(cands)
-        chosen = _longest(chosen + self._document_pass(doc, chosen, state))
+        chosen = _add_uncovered(chosen, self._document_pass(doc, chosen, state))
         if self.anaphora:
-            chosen = _longest(chosen + self._anaphora(doc, chosen, state))
+            chosen = _add_uncovered(chosen, self._anaphora(doc, chosen, state))
         spans = []
         for c in chosen:
             span = Span(doc, c.start, c.end, label=c.label, kb_id=c.id)
@@ -1063,6 +1063,13 @@ def _longest(cands: list[Cand]) -> list[Cand]:
             chosen.append(c)
             taken.update(range(c.start, c.end))
     return sorted(chosen, key=lambda c: c.start)
+
+
+def _add_uncovered(chosen: list[Cand], new: list[Cand]) -> list[Cand]:
+    """_longest(chosen + new) for new candidates on tokens no chosen one covers (what the
+    document pass and the anaphora find): every chosen one stays, so only the new ones
+    need sorting out."""
+    return sorted(chosen + _longest(new), key=lambda c: c.start)
 
 
 # --------------------------------------------------------------------------- report
