@@ -51,9 +51,9 @@ import gzip
 import json
 import re
 import unicodedata
-from collections import Counter
+from collections import ChainMap, Counter
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
 
@@ -361,6 +361,7 @@ class Registry:
 
     def _add_persons(self, records: list[dict]) -> None:
         self.persons = {r["id"]: r for r in records}
+        self.person_country = {r["id"]: r["country"] for r in records}
         self.offices: dict[tuple[str, str], list[tuple[dt.date, Optional[dt.date], str]]] = {}
         for r in records:
             forms = set(r["names"]) | {n + "s" for n in r["names"] if n[-1] not in "sxzß"}
@@ -549,9 +550,10 @@ class EntityRuler:
         """Registry matches as if whitespace tokens (line breaks in raw text) were absent.
         Building that doc costs more than matching; it is needed only when a form may run
         across a line break."""
-        texts, solid = state.texts, state.solid
-        if not any(b - a > 1 and texts[a] in self._joins_before and texts[b] in self._joins_after for a, b in zip(solid, solid[1:])):
+        texts = state.texts
+        if not any(texts[a] in self._joins_before and texts[b] in self._joins_after for a, b in state.breaks()):
             return self.matcher(state.doc)
+        solid = [i for i in range(len(texts)) if i not in state.spaces]
         words = [texts[i] for i in solid]
         matches = self.matcher(Doc(self.nlp.vocab, words=words, spaces=[True] * len(words)))
         return [(m, solid[s], solid[e - 1] + 1) for m, s, e in matches]
@@ -639,7 +641,7 @@ class EntityRuler:
         given name + surname (Alexandra Sitenko)."""
         reg, cands = self.reg, []
         for i, text in enumerate(state.texts):
-            if text not in self._person_triggers and "-" not in text or state.space[i]:
+            if text not in self._person_triggers and "-" not in text or i in state.spaces:
                 continue
             role = reg.role(text)
             if role is not None:
@@ -739,7 +741,7 @@ class EntityRuler:
         k = i
         while k < len(texts) and len(toks) < 4:
             text = texts[k]
-            if state.space[k]:
+            if k in state.spaces:
                 if "\n\n" in text:
                     break
                 k += 1
@@ -1021,24 +1023,38 @@ class _DocState:
         # str.isspace is how spaCy sets Token.is_space.
         strings = doc.vocab.strings
         self.texts: list[str] = [strings[orth] for orth in doc.to_array(ORTH).tolist()]
-        self.space = [text.isspace() for text in self.texts]
-        self.solid = [i for i, space in enumerate(self.space) if not space]
+        # Whitespace tokens (line breaks) are few. str.isspace is how spaCy sets Token.is_space.
+        self.spaces = frozenset(i for i, text in enumerate(self.texts) if text.isspace())
         self.offices: list[tuple[int, str, str, str]] = []
-        self.words = set(self.texts)
-        self.person_country = {pid: r["country"] for pid, r in reg.persons.items()}
+        # Persons' states, as the registry gives them and as the text adds them.
+        self.person_country: ChainMap[str, str] = ChainMap({}, reg.person_country)
         self.ref_date = _date(doc._.ref_date)
+
+    @cached_property
+    def words(self) -> set[str]:
+        return set(self.texts)
 
     def prev(self, i: int) -> Optional[Token]:
         k = i - 1
-        while k >= 0 and self.space[k]:
+        while k in self.spaces:
             k -= 1
         return self.doc[k] if k >= 0 else None
 
     def next(self, i: int) -> Optional[Token]:
         k = i + 1
-        while k < len(self.space) and self.space[k]:
+        while k in self.spaces:
             k += 1
-        return self.doc[k] if k < len(self.space) else None
+        return self.doc[k] if k < len(self.texts) else None
+
+    def breaks(self) -> Iterator[tuple[int, int]]:
+        """The tokens on either side of each run of whitespace tokens inside the doc."""
+        for k in self.spaces:
+            if k > 0 and k - 1 not in self.spaces:
+                end = k + 1
+                while end in self.spaces:
+                    end += 1
+                if end < len(self.texts):
+                    yield k - 1, end
 
     def office_holder(self, of: str, office: str, position: int, former: bool = False) -> Optional[str]:
         """The person the text named for this office before, else the registry's holder
