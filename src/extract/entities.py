@@ -59,9 +59,9 @@ from typing import Any, Callable, Iterable, Iterator, Optional
 
 import srsly
 import yaml
-from spacy.language import Language
-from spacy.matcher import Matcher, PhraseMatcher
 from spacy.attrs import ORTH
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 from spacy.util import ensure_path
 
@@ -476,8 +476,8 @@ class EntityRuler:
         # das Land / das zentralasiatische Land / des Nachbarlandes: read back from the
         # nouns by _anaphor_spans, as a Matcher with a REGEX predicate would cost a regex
         # search on every token.
-        self.anaphor_nouns = frozenset(reg.anaphor_nouns) | reg.neighbour_nouns
-        self.anaphor_dets = frozenset(reg.anaphor_dets)
+        self._anaphor_nouns = frozenset(reg.anaphor_nouns) | reg.neighbour_nouns
+        self._anaphor_dets = frozenset(reg.anaphor_dets)
 
     def initialize(self, get_examples: Optional[Callable] = None, *, nlp: Optional[Language] = None, data_dir: Optional[str] = None) -> None:
         """Reload the registry from ``data_dir`` ([initialize.components]) or the
@@ -641,7 +641,7 @@ class EntityRuler:
         given name + surname (Alexandra Sitenko)."""
         reg, cands = self.reg, []
         for i, text in enumerate(state.texts):
-            if text not in self._person_triggers and "-" not in text or i in state.spaces:
+            if (text not in self._person_triggers and "-" not in text) or i in state.spaces:
                 continue
             role = reg.role(text)
             if role is not None:
@@ -950,7 +950,7 @@ class EntityRuler:
                     abbrs[a.text] = c
         new = []
         for i, text in enumerate(state.texts):
-            if text not in surnames and text not in abbrs or i in covered:
+            if (text not in surnames and text not in abbrs) or i in covered:
                 continue
             if text in surnames and self._name_like(text):
                 new.append(Cand(i, i + 1, "PER", surnames[text], RULE, kind="surname"))
@@ -994,37 +994,35 @@ class EntityRuler:
                 new.append(Cand(span[0], span[1], "COUNTRY", cid, RULE, kind="anaphor"))
         return new
 
-
     def _anaphor_spans(self, state: "_DocState") -> Iterator[tuple[int, int]]:
         """Determiner, up to two lower-case adjectives, anaphor noun: what the Matcher
         pattern [det, adj?, adj?, noun] finds, each (start, end) once."""
         texts = state.texts
         for end, text in enumerate(texts, 1):
-            if text not in self.anaphor_nouns:
+            if text not in self._anaphor_nouns:
                 continue
             noun = end - 1
             for n_adj in range(3):
                 det = noun - 1 - n_adj
                 if det < 0 or (n_adj and not _ANAPHOR_ADJ.search(texts[det + 1].lower())):
                     break
-                if texts[det].lower() in self.anaphor_dets:
+                if texts[det].lower() in self._anaphor_dets:
                     yield det, end
 
 
 class _DocState:
-    """Per-document helpers: neighbours across whitespace tokens, matching on the doc
-    without whitespace tokens, and the offices the text has named (position, of, office,
-    person), read by "der kasachische Präsident"."""
+    """Per-document helpers: the token texts, neighbours across whitespace tokens, and
+    the offices the text has named (position, of, office, person), read by "der
+    kasachische Präsident"."""
 
     def __init__(self, doc: Doc, reg: Registry):
         self.doc, self.reg = doc, reg
-        # The passes over all tokens read these plain lists: a spaCy Token is made anew
-        # on every doc[i] and every attribute read, which costs more than the rules.
-        # str.isspace is how spaCy sets Token.is_space.
+        # The passes over all tokens read this plain list: a spaCy Token is made anew on
+        # every doc[i] and every attribute read, which costs more than the rules.
         strings = doc.vocab.strings
         self.texts: list[str] = [strings[orth] for orth in doc.to_array(ORTH).tolist()]
         # Whitespace tokens (line breaks) are few. str.isspace is how spaCy sets Token.is_space.
-        self.spaces = frozenset(i for i, text in enumerate(self.texts) if text.isspace())
+        self.spaces = {i for i, text in enumerate(self.texts) if text.isspace()}
         self.offices: list[tuple[int, str, str, str]] = []
         # Persons' states, as the registry gives them and as the text adds them.
         self.person_country: ChainMap[str, str] = ChainMap({}, reg.person_country)
