@@ -353,8 +353,9 @@ def _place_states() -> dict[str, str]:
     return {r["id"]: r["country"] for r in load_data("places.jsonl") if r.get("country")}
 
 
-def topics_of(doc: Doc) -> list[Mention]:
-    """The states a document is about, most salient first (at most two).
+def topics_of(doc: Doc, ents: list[Span] | None = None) -> list[Mention]:
+    """The states a document is about, most salient first (at most two); ``ents`` are
+    the document's entities, where already at hand.
 
     Country profiles leave their subject implicit ("ist Russland größter Handelspartner" —
     of the country the page is about), and a bilateral page its second state ("das
@@ -362,17 +363,19 @@ def topics_of(doc: Doc) -> list[Mention]:
     """
     counts: dict[str, float] = {}
     first: dict[str, Span] = {}
-    for ent in doc.ents:
-        if ent.label_ == "COUNTRY" and ent.kb_id_:
+    names: dict[str, str] = {}  # each id's first name as a noun (Russland, not russischen or Russlands)
+    for ent in doc.ents if ents is None else ents:
+        kb, text = ent.kb_id_, ent.text
+        if kb not in names and text[:1].isupper() and not text.endswith("s"):
+            names[kb] = text
+        if ent.label_ == "COUNTRY" and kb:
             # a state the text talks about is its subject; one it only relates to stands
             # after prepositions (mit Russland, gegen Russland)
             weight = 0.3 if _preceding_word(doc, ent.start, _PREPOSITIONS) else 1.0
-            counts[ent.kb_id_] = counts.get(ent.kb_id_, 0) + weight
-            first.setdefault(ent.kb_id_, ent)
+            counts[kb] = counts.get(kb, 0) + weight
+            first.setdefault(kb, ent)
     ranked = sorted(counts, key=lambda k: (-counts[k], first[k].start))[:2]
-    return [Mention(None, "COUNTRY", k, None, next(
-        (e.text for e in doc.ents if e.kb_id_ == k and e.text[:1].isupper() and not e.text.endswith("s")), first[k].text))
-        for k in ranked]
+    return [Mention(None, "COUNTRY", k, None, names.get(k, first[k].text)) for k in ranked]
 
 
 class ClaimAssembler:
@@ -410,8 +413,8 @@ class ClaimAssembler:
 
     def __call__(self, doc: Doc) -> Doc:
         found: dict[str, Claim] = {}
-        topics = topics_of(doc)
         shared = DocIndex(doc)
+        topics = topics_of(doc, shared.ents.spans)
         positions = self.cue_index.positions(shared.lower)
         quotes = [(s.start_char, s.end_char) for s in doc.spans.get("pull_quote", [])]
         in_quote: dict[str, bool] = {}
