@@ -142,22 +142,28 @@ _PLAIN = re.compile(r"[^\\()\[\]{}|?*+.^$]+")
 
 def _branch_starts(body: str, limit: int = 16) -> list[str]:
     """The beginnings of one alternative: its leading characters, with character classes
-    and groups of alternatives multiplied out (``w(a|i)rft?`` → warf, wirf), up to
-    anything optional, repeated or not plain."""
+    and groups of plain alternatives multiplied out (``w(a|i)rft?`` → warf, wirf;
+    ``(gesprächs)?runde`` → gesprächsrunde, runde), up to anything repeated, optional
+    or not plain."""
     prefixes, i = [""], 0
     while i < len(body) and len(prefixes) <= limit:
         c = body[i]
         if c == "(":
             close = _closing(body[i:])
-            if close is None or body[i + 1:i + 2] == "?" and body[i + 1:i + 3] != "?:" \
-                    or body[i + close + 1:i + close + 2] in _QUANTIFIER:
-                break  # a look-around, flags, or a group that may be left out
+            if close is None or body[i + 1:i + 2] == "?" and body[i + 1:i + 3] != "?:":
+                break  # a look-around or flags
+            after = body[i + close + 1:i + close + 2]
+            optional = after == "?"
+            if after in _QUANTIFIER and not optional:
+                break  # repeated
             inner = body[i + 3 if body[i + 1:i + 3] == "?:" else i + 1:i + close]
-            alternatives = _top_level_split(inner)
-            if all(_PLAIN.fullmatch(a) for a in alternatives):
+            alternatives = _top_level_split(inner) + ([""] if optional else [])
+            if all(_PLAIN.fullmatch(a) or not a for a in alternatives):
                 prefixes = [p + a for p in prefixes for a in alternatives]
-                i += close + 1
+                i += close + 1 + (optional and 1 + (body[i + close + 2:i + close + 3] == "?"))  # ? or a lazy ??
                 continue
+            if optional:
+                break
             found = literal_starts(inner)  # alternatives of their own shape: their beginnings, and stop
             return [p + f for p in prefixes for f in found] if found else prefixes
         if c == "[":
