@@ -418,11 +418,15 @@ class ClaimAssembler:
         positions = self.cue_index.positions(shared.lower)
         quotes = [(s.start_char, s.end_char) for s in doc.spans.get("pull_quote", [])]
         in_quote: dict[str, bool] = {}
-        for sentence, sent in ((sentence, unit) for sentence in doc.sents for unit in _clauses(sentence, shared)):
+        cued_sentences = (s for s in doc.sents if self.cue_index.within(positions, s.start_char, s.end_char))
+        for sentence, sent in ((sentence, unit) for sentence in cued_sentences for unit in _clauses(sentence, shared)):
+            here = self.cue_index.within(positions, sent.start_char, sent.end_char)
+            if not here:
+                continue  # no cue can begin in the clause
             ctx = Sentence(sent, self.prepositions, shared, sentence)
             if not ctx.text.strip():
                 continue
-            here = ctx.cue_starts = self.cue_index.within(positions, sent.start_char, sent.end_char)
+            ctx.cue_starts = here
             nouns = [relation for relation, nouns in self.noun_cues.items()
                      if f"noun:{relation}" in here and nouns.search(ctx.lower)]
             if not nouns and not any(rule.relation in here and ctx.cue_matches(rule) for rule in self.rules):
