@@ -37,6 +37,9 @@ def test_a_quick_bench_reports_every_measurement(tmp_path, corpus_files):
         m = report[key]
         assert {"seconds", "load_s", "documents", "words_per_s", "peak_rss_mb"} <= set(m), key
         assert m["documents"] == 1 and m["words_per_s"] > 0 and m["peak_rss_mb"] > 0
+    for key in ("a_tokenizer", "b_pipeline"):  # the fastest of several passes counts
+        m = report[key]
+        assert len(m["rounds"]) == bench.ROUNDS and round(m["seconds"], 3) == min(m["rounds"]) and m["cpu_seconds"] > 0
     assert report["b_pipeline"]["claims"] == report["c_parallel"]["claims"]
     assert report["c_parallel"]["workers"] == 2
     assert isinstance(report["ratio_b_a"], float) and isinstance(report["speedup_c_b"], float)
