@@ -18,7 +18,7 @@ from spacy.attrs import IDX, LENGTH
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from . import extensions  # noqa: F401
+from .extensions import doc_text
 from .lexicon import lemma_lookup, load_data
 from .models import SYMMETRIC, Claim, DateValue, Entity, Evidence, NumberValue, TextValue
 from .patterns import CueIndex, finder, literal_starts, lower_case_only, lowered
@@ -150,7 +150,7 @@ class DocIndex:
         self.timexes = _Positioned([s for s in doc.spans.get("timex", []) if s._.timex])  # normalised ones only
         self.quantities = _Positioned([s for s in doc.spans.get("quantity", []) if s._.quantity])
         self.parsed = doc.has_annotation("DEP")
-        self.text = doc.text  # rebuilt from the tokens on every access: once is enough
+        self.text = doc_text(doc)
         self.lower = lowered(self.text)
         self.starts, lengths = doc.to_array([IDX, LENGTH]).T.tolist() if len(doc) else ([], [])
         self.ends = [a + n for a, n in zip(self.starts, lengths)]  # each token's end (character offset)

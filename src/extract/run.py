@@ -49,6 +49,7 @@ def process(nlp, source: Source) -> tuple[DocumentRecord, list[Claim]]:
     meta = read_metadata(source, cleaned.text)
     doc = nlp.make_doc(cleaned.text)
     doc._.doc_id = source.doc_id
+    doc._.text = cleaned.text  # what the Doc was made of: no stage need rebuild it
     doc._.ref_date = reference_date(meta)
     doc.spans["pull_quote"] = [s for a, b in cleaned.pull_quotes if (s := doc.char_span(a, b, alignment_mode="expand"))]
     doc = nlp(doc)
