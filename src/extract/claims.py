@@ -330,8 +330,10 @@ def _clauses(sent: Span, shared: DocIndex) -> list[Span]:
         t = doc[shared.token_at(m.start(), sent)]
         if t.text == ";" or (t.text == ":" and t.i + 1 < sent.end and doc[t.i + 1].is_title):
             cuts.append(t.i)
+    if not cuts:
+        return [sent]
     bounds = [sent.start, *[c + 1 for c in cuts], sent.end]
-    return [sent.doc[a:b] for a, b in zip(bounds, bounds[1:]) if b > a]
+    return [Span(doc, a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
 
 
 def _state_of(m: Mention) -> str | None:
