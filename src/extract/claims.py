@@ -1270,17 +1270,23 @@ _OBJECT_SKIP = {"will", "wollen", "wollte", "soll", "sollen", "möchte", "bislan
                 "sich", "für", "sei", "seine", "ihre", "sein", "ihr", "ebenfalls", "bereits", "stets", "immer", "noch"}
 
 
+_CLAUSE_STOPS = frozenset({";"})
+_SEGMENT_STOPS = frozenset({";", ":", "–", "—", "(", ")"})
+_SUBORDINATE_OPENERS = _SUBORDINATORS | _RELATIVES | {"als", "so"}
+
+
 def _segment(sent: Span, i: int, clauses_only: bool = False) -> tuple[int, int]:
     """The stretch of the clause around token ``i`` up to the nearest subordinate-clause
     boundaries (a comma before dass/weil/…, a relative pronoun; unless ``clauses_only``,
     also a dash, a colon or a bracket)."""
     doc = sent.doc
+    stops = _CLAUSE_STOPS if clauses_only else _SEGMENT_STOPS
 
     def boundary(j: int) -> bool:
-        t = doc[j]
-        if t.text in ({";"} if clauses_only else {";", ":", "–", "—", "(", ")"}):
+        text = doc[j].text
+        if text in stops:
             return True
-        return t.text == "," and j + 1 < sent.end and doc[j + 1].lower_ in _SUBORDINATORS | _RELATIVES | {"als", "so"}
+        return text == "," and j + 1 < sent.end and doc[j + 1].lower_ in _SUBORDINATE_OPENERS
 
     start = i
     while start > sent.start and not boundary(start - 1):
