@@ -1122,9 +1122,12 @@ class ClaimAssembler:
         """``X ist (für Y | Ys) größter Handelspartner``: Y ranks X; X is the partner; with
         several ranks in a sentence, each ranks the state nearest to it (gefolgt von China
         als zweitgrößtem)."""
+        doc = ctx.span.doc
         states = [m for m in ctx.mentions if m.label == "COUNTRY" and id(m.span) not in taken]
         rankers = [m for m in states if m.prep == "für" or (_genitive(m) and not m.prep)]
-        ranked = [m for m in states if m not in rankers and m.prep in (None, "mit", "von")]
+        ranked = [m for m in states if m not in rankers and m.prep in (None, "mit", "von")
+                  # "X ist größter Handelspartner, gefolgt von China": China ranks after, not here
+                  and not (m.prep == "von" and m.span.start - 2 > anchor and doc[m.span.start - 2].lower_ == "gefolgt")]
         return _unique(rankers), _unique(sorted(ranked, key=lambda m: _distance(m.span, anchor)))
 
     def _values(self, rule: Rule, ctx: Sentence, cue: int) -> list[tuple]:
