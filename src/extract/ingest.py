@@ -245,7 +245,7 @@ def _normalise_ws(text: str) -> str:
 # --------------------------------------------------------------------------- cleaning
 
 _SENT_END = re.compile(r"[.!?:;…“”\"»«)]\s*$")
-_BLANKS = str.maketrans({"\xa0": " ", "\u2009": " ", "\u202f": " ", "\t": " "})
+_BLANKS = ("\xa0", "\u2009", "\u202f", "\t")  # each becomes a space: one character for one
 _CONJ_AFTER_HYPHEN = {"und", "oder", "sowie", "bzw.", "bis", "als", "noch", "wie"}
 
 
@@ -294,18 +294,16 @@ def _join_hyphenated(head: str, tail: str) -> str:
     return ""
 
 
-def _stands_alone(line: str) -> bool:
-    """Navigation, disclaimers and bylines are blocks of their own."""
-    return is_boilerplate(line) or bool(_BYLINE.match(line.strip()))
+def _stands_alone(body: str) -> bool:
+    """Navigation, disclaimers and bylines are blocks of their own (``body`` is stripped)."""
+    return bool(_boilerplate().fullmatch(body) or _BYLINE.match(body))
 
 
-def _is_heading(line: str, prev_blank: bool, next_line: str | None) -> bool:
-    """A short title line that must not glue onto the sentence below it."""
-    s = line.strip()
-    if not prev_blank or next_line is None or _SENT_END.search(s):
+def _is_heading(body: str, prev_blank: bool, next_body: str | None) -> bool:
+    """A short title line that must not glue onto the sentence below it (both stripped)."""
+    if not prev_blank or next_body is None or _SENT_END.search(body):
         return False
-    nxt = next_line.strip()
-    return len(s) <= 60 and len(nxt) >= 1.8 * len(s) and nxt[:1].isupper()
+    return len(body) <= 60 and len(next_body) >= 1.8 * len(body) and next_body[:1].isupper()
 
 
 def clean(text: str) -> Cleaned:
@@ -314,66 +312,60 @@ def clean(text: str) -> Cleaned:
     Paragraph breaks (blank lines), headings, bylines and navigation lines stay on lines
     of their own, so the sentence splitter never glues them onto a sentence.
     """
-    out: list[str] = []  # pieces of the cleaned text, one origin per character
-    origin: list[int] = []
+    out: list[str] = []  # pieces of the cleaned text
+    origin: list[int] = []  # one original index per cleaned character
 
-    def emit(ch: str, at: int) -> None:
-        out.append(ch)
-        origin.append(at)
-
-    lines: list[tuple[int, str]] = []
-    pos = 0
-    for raw in text.split("\n"):
-        lines.append((pos, raw))
-        pos += len(raw) + 1
-
-    alone = [_stands_alone(raw) if raw.strip() else False for _, raw in lines]
-    for i, (start, raw) in enumerate(lines):
-        line = raw.rstrip("\r")
-        lead = len(line) - len(line.lstrip())
-        body = line.strip()
+    raws = text.split("\n")
+    bodies = [raw.strip() for raw in raws]  # "" for a blank line
+    alone = [bool(body) and _stands_alone(body) for body in bodies]
+    last = len(raws) - 1
+    start = 0  # of the current line in ``text``
+    for i, raw in enumerate(raws):
+        body = bodies[i]
+        newline_at = start + len(raw)  # the "\n" ending this line (or text end)
         if not body:
+            start = newline_at + 1
             continue
-        body_start = start + lead
-        prev_blank = i == 0 or not lines[i - 1][1].strip()
-        nxt = lines[i + 1][1] if i + 1 < len(lines) else None
+        body_start = start + len(raw) - len(raw.lstrip())
+        start = newline_at + 1
+        next_body = bodies[i + 1] if i < last else None
 
         # How this line joins the next one: a break, a space, or hyphen handling.
-        joiner = "\n"
-        next_blank = nxt is None or not nxt.strip()
-        if not next_blank and not alone[i] and not alone[i + 1] and not _is_heading(body, prev_blank, nxt):
-            joiner = " "
-            if body.endswith("-") and len(body) > 1 and body[-2].isalpha():
-                joiner = _join_hyphenated(body[:-1], nxt.strip())
-        elif not next_blank:
-            joiner = "\n"
-        else:
+        if not next_body:
             joiner = "\n\n"
+        elif alone[i] or alone[i + 1] or _is_heading(body, i == 0 or not bodies[i - 1], next_body):
+            joiner = "\n"
+        elif body.endswith("-") and len(body) > 1 and body[-2].isalpha():
+            joiner = _join_hyphenated(body[:-1], next_body)
+        else:
+            joiner = " "
 
-        kept = len(body) - 1 if joiner in ("", "-", "- ") else len(body)  # the hyphen is re-emitted below if kept
-        out.append(body[:kept].translate(_BLANKS))  # one character for one: offsets stay
-        origin.extend(range(body_start, body_start + kept))
-        newline_at = start + len(raw)  # the "\n" ending this line (or text end)
-        hyphen_at = body_start + len(body) - 1
-        if joiner == "-":
-            emit("-", hyphen_at)
-        elif joiner == "- ":
-            emit("-", hyphen_at)
-            emit(" ", newline_at)
-        elif joiner == " ":
-            emit(" ", newline_at)
-        elif joiner == "\n":
-            emit("\n", newline_at)
-        elif joiner == "\n\n":
-            emit("\n", newline_at)
-            if newline_at + 1 < len(text):
-                emit("\n", newline_at + 1)
+        if joiner in ("", "-", "- "):  # the hyphen is re-emitted below if kept
+            out.append(body[:-1])
+            origin.extend(range(body_start, body_start + len(body) - 1))
+            if joiner:
+                out.append(joiner)
+                origin.append(body_start + len(body) - 1)
+                if joiner == "- ":
+                    origin.append(newline_at)
+        else:
+            out.append(body)
+            out.append(joiner)
+            origin.extend(range(body_start, body_start + len(body)))
+            origin.append(newline_at)
+            if joiner == "\n\n":
+                if newline_at + 1 < len(text):
+                    origin.append(newline_at + 1)
+                else:
+                    out[-1] = "\n"
     cleaned = "".join(out)
+    for blank in _BLANKS:
+        cleaned = cleaned.replace(blank, " ")
     end = len(cleaned)
     while end and cleaned[end - 1] in " \n" and origin[end - 1] >= len(text):
         end -= 1
     cleaned, origin = cleaned[:end], origin[:end]
-    if origin and max(origin) >= len(text):
+    if origin and origin[-1] >= len(text):  # origins only grow: the last is the largest
         origin = [min(o, len(text) - 1) for o in origin]
     return Cleaned(text=cleaned, origin=tuple(origin), pull_quotes=tuple(find_pull_quotes(cleaned)))
 
