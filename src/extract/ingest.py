@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from html.parser import HTMLParser
+from operator import itemgetter
 from pathlib import Path
 
 from .lexicon import lemma_lookup, load_data
@@ -373,11 +374,16 @@ def clean(text: str) -> Cleaned:
 # --------------------------------------------------------------------------- pull quotes
 
 _SENT_SPLIT = re.compile(r"[^.!?\n]+[.!?]?")
-_WORD = re.compile(r"[\wÄÖÜäöüß]+")
+_WORD = re.compile(r"\w+")  # \w takes in umlauts and ß
+_STARTS = [itemgetter(slice(k)) for k in range(1, 6)]  # a word's first 1, 2, … 5 letters
+_SIX = itemgetter(slice(6))
 
 
 def _words(text: str) -> list[str]:
-    return [w.lower() for w in _WORD.findall(text)]
+    words = _WORD.findall(text)
+    # Lower-cased at once: a space ends a word for Unicode's casing rules (final sigma)
+    # too, so this is each word lower-cased, in one call instead of one per word.
+    return " ".join(words).lower().split(" ") if words else []
 
 
 def find_pull_quotes(text: str, containment: float = 0.8, min_words: int = 8) -> list[tuple[int, int]]:
@@ -395,31 +401,42 @@ def find_pull_quotes(text: str, containment: float = 0.8, min_words: int = 8) ->
     """
     sentences = [(m.start(), m.end(), _words(m.group())) for m in _SENT_SPLIT.finditer(text)]
     sentences = [s for s in sentences if len(s[2]) >= min_words]
+    keys = [list(map(_SIX, words)) for _, _, words in sentences]
+    long_keys = [[k for k in ks if len(k) == 6] for ks in keys]
+    short_keys = [[k for k in ks if len(k) < 6] for ks in keys]
+    six = [set(ks) for ks in long_keys]  # a sentence's six-letter word starts
     index: dict[str, list[int]] = {}  # six-letter word start -> sentences with such a word
-    for j, (_, _, words) in enumerate(sentences):
-        for key in {w[:6] for w in words if len(w) >= 6}:
+    for j, ks in enumerate(six):
+        for key in ks:
             index.setdefault(key, []).append(j)
-    held: dict[int, frozenset[str]] = {}  # a sentence's word starts of 1 to 6 letters, when needed
+    rarity = {key: len(js) for key, js in index.items()}
+    held: dict[int, set[str]] = {}  # a sentence's word starts of 1 to 5 letters, when needed
     quotes = []
     for i, (start, end, words) in enumerate(sentences):
         n = len(words)
-        keys = [w[:6] for w in words]
+        longs = long_keys[i]
         misses = 1
         while misses <= n and (n - misses) / n >= containment:
             misses += 1
-        long_keys = [k for k in keys if len(k) == 6]
-        if misses > len(long_keys):  # too few long words to rule anything out
-            candidates: range | list[int] = range(len(sentences))
+        if misses > len(longs):  # too few long words to rule anything out
+            candidates: range | set[int] = range(len(sentences))
         else:
-            rare = sorted(long_keys, key=lambda k: len(index[k]))[:misses]
-            candidates = sorted({j for k in rare for j in index[k]})
+            rare = sorted(longs, key=rarity.__getitem__)[:misses]
+            candidates = {j for k in rare for j in index[k]}
         for j in candidates:
             other = sentences[j][2]
             if j == i or len(other) <= n:
                 continue
+            # A six-letter start is held only by the same six-letter start, a shorter word
+            # by a word starting with it. Where even every shorter word held would not
+            # reach containment, the sentence is passed over before its set of word
+            # starts is built.
+            hits = sum(map(six[j].__contains__, longs))
+            if (hits + len(short_keys[i])) / n < containment:
+                continue
             if j not in held:
-                held[j] = frozenset(w[:k] for w in set(other) for k in range(1, 7))
-            if sum(1 for k in keys if k in held[j]) / n >= containment:
+                held[j] = set().union(*[map(first, set(other)) for first in _STARTS])
+            if (hits + sum(map(held[j].__contains__, short_keys[i]))) / n >= containment:
                 quotes.append((start, end))
                 break
     return quotes
