@@ -11,9 +11,13 @@ from typing import Iterable
 from pydantic import BaseModel
 
 
+# What json.dumps(ensure_ascii=False, separators=(", ", ": ")) builds on every call, once.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
+
+
 def dumps(record: BaseModel | dict) -> str:
     data = record.model_dump(mode="json", exclude_none=False) if isinstance(record, BaseModel) else record
-    return json.dumps(data, ensure_ascii=False, sort_keys=False, separators=(", ", ": "))
+    return _ENCODER.encode(data)
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -30,8 +30,10 @@ class RunResult:
 
 def claim_id(claim: Claim) -> str:
     """Stable across runs: a hash of what the claim says, not of where or when found."""
-    key = dumps(claim.model_copy(update={"claim_id": "", "evidence": [], "confidence": None, "qualifiers": {}}))
-    return "c-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
+    data = claim.model_dump(mode="json")
+    # Blanked in place rather than left out, so the key keeps every field in its place.
+    data.update(claim_id="", evidence=[], confidence=None, qualifiers={})
+    return "c-" + hashlib.sha256(dumps(data).encode("utf-8")).hexdigest()[:12]
 
 
 def to_original(claim: Claim, cleaned: Cleaned, source: Source) -> Claim:
@@ -40,8 +42,8 @@ def to_original(claim: Claim, cleaned: Cleaned, source: Source) -> Claim:
     for ev in claim.evidence:
         start, end = cleaned.to_original(ev.start, ev.end)
         evidence.append(Evidence(start=start, end=end, text=source.text[start:end]))
-    mapped = claim.model_copy(update={"evidence": evidence})
-    return mapped.model_copy(update={"claim_id": claim_id(mapped)})
+    # The id leaves evidence out, so the claim as found gives the same id as the mapped one.
+    return claim.model_copy(update={"evidence": evidence, "claim_id": claim_id(claim)})
 
 
 def process(nlp, source: Source) -> tuple[DocumentRecord, list[Claim]]:
