@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy
 import spacy
-from spacy.attrs import SENT_START
+from spacy.attrs import IS_PUNCT, IS_SPACE, IS_TITLE, ORTH, SENT_START
 from spacy.errors import Errors
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -37,37 +37,45 @@ def sentence_boundaries(doc: Doc) -> Doc:
     Cleaning leaves a line break only between blocks (paragraphs, headings, navigation),
     so a break always ends a sentence. Abbreviations (Mrd., St., ca.) are single tokens
     in spaCy's German tokenizer and never end one.
+
+    Worked out on arrays over all tokens at once rather than token by token.
     """
-    starts = []
-    prev2 = prev = prev_ws = ""
-    for i, token in enumerate(doc):
-        text = token.text
-        if i == 0:
-            start = True
-        elif token.is_space:
-            start = False  # whitespace belongs to the sentence before it
-        elif "\n" in prev or "\n" in prev_ws:
-            start = True
-        elif prev in _SENT_END and text not in _CLOSERS and not token.is_punct:
-            start = True
-        elif prev in _CLOSERS and i >= 2 and prev2 in _SENT_END and not token.is_punct:
-            start = True
-        elif _YEAR_STOP.fullmatch(prev) and token.is_title:
-            start = True  # "im Juni 2017. Die …": the tokenizer keeps the period on the year
-        else:
-            start = False
-        starts.append(1 if start else -1)
-        prev2, prev, prev_ws = prev, text, token.whitespace_
-    _set_sent_starts(doc, starts)
+    if not len(doc):
+        return doc
+    orth, punct, space, title = doc.to_array([ORTH, IS_PUNCT, IS_SPACE, IS_TITLE]).T
+    punct, space, title = punct.astype(bool), space.astype(bool), title.astype(bool)
+    newline, end, closer, year = _text_marks(doc, orth)
+    start = numpy.zeros(len(doc), dtype=bool)
+    # "im Juni 2017. Die …": the tokenizer keeps the sentence's period on the year
+    start[1:] = newline[:-1] | (end[:-1] & ~closer[1:] & ~punct[1:]) | (year[:-1] & title[1:])
+    start[2:] |= closer[1:-1] & end[:-2] & ~punct[2:]  # „… gesagt.“ Dann
+    start &= ~space  # white space belongs to the sentence before it
+    start[0] = True
+    _set_sent_starts(doc, numpy.where(start, 1, -1))
     return doc
+
+
+def _text_marks(doc: Doc, orth: numpy.ndarray) -> tuple[numpy.ndarray, ...]:
+    """Per token: holds a line break, ends a sentence, closes a quote or bracket, is a year
+    with a period. Worked out once per distinct token text, not once per token."""
+    kinds, which = numpy.unique(orth, return_inverse=True)
+    strings = doc.vocab.strings
+    texts = [strings[k] for k in kinds.tolist()]
+    marks = (
+        ["\n" in t for t in texts],
+        [t in _SENT_END for t in texts],
+        [t in _CLOSERS for t in texts],
+        [len(t) == 5 and _YEAR_STOP.fullmatch(t) is not None for t in texts],
+    )
+    return tuple(numpy.array(m, dtype=bool)[which] for m in marks)
 
 
 @Language.component("extract_paragraphs", assigns=["token.is_sent_start"])
 def paragraph_boundaries(doc: Doc) -> Doc:
     """With a trained parser, only line breaks are forced; the parser finds the rest."""
-    breaks = [i for i, t in enumerate(doc) if "\n" in t.text or "\n" in t.whitespace_]
-    breaks = [i + 1 for i in breaks if i + 1 < len(doc)]
-    if breaks:
+    # A token's own trailing white space is a single space at most: breaks are in tokens.
+    breaks = numpy.flatnonzero(_text_marks(doc, doc.to_array(ORTH))[0][:-1]) + 1 if len(doc) else []
+    if len(breaks):
         starts = doc.to_array(SENT_START).astype(numpy.int64)  # -1 stays -1
         starts[breaks] = 1
         _set_sent_starts(doc, starts)
