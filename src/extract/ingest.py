@@ -466,6 +466,7 @@ _MONTHS = {
 }
 _NUMERIC_DATE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b")
 _WORD_DATE = re.compile(r"\b(\d{1,2})\.?\s+([A-Za-zÄÖÜäöü]+)\.?\s+(\d{4})\b")
+_YEAR_DIGITS = re.compile(r"\d{4}")
 _STAND = re.compile(r"\bStand:?\s+(?:(\d{1,2})\.\s*)?([A-Za-zÄÖÜäöü]+)\s+(\d{4})\b")
 _URL = re.compile(r"https?://\S+")
 _NAME = r"[A-ZÄÖÜ][\wäöüßéğ'-]+(?:\s+[A-ZÄÖÜ][\wäöüßéğ'-]+){1,2}"
@@ -476,6 +477,8 @@ _LONE_NAME = re.compile(rf"^{_NAME}$")
 
 def header_date(line: str) -> date | None:
     """A full date written in a header line (09.11.2017, 18. September 2008, 6 Aug. 2022)."""
+    if not _YEAR_DIGITS.search(line):  # a quick scan; the date patterns, led by \b, try every position
+        return None
     for m in _NUMERIC_DATE.finditer(line):
         try:
             return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
@@ -509,7 +512,7 @@ def read_metadata(source: Source, cleaned: str | None = None) -> dict:
             found["date"] = d.isoformat()
             break
     for ln in head:
-        m = _STAND.search(ln)
+        m = "Stand" in ln and _STAND.search(ln)  # the pattern, led by \b, would try every position
         month = m and _MONTHS.get(m.group(2).lower())
         if month:
             stand = date(int(m.group(3)), month, int(m.group(1) or 1)).isoformat()[: 10 if m.group(1) else 7]
