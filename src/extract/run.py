@@ -61,10 +61,17 @@ def process(nlp, source: Source) -> tuple[DocumentRecord, list[Claim]]:
         file=source.path.name,
         sha256=source.sha256,
         encoding=source.encoding,
-        pipeline=nlp.meta.get("_extract_label", ""),
+        pipeline=_meta(nlp).get("_extract_label", ""),
         **meta,
     )
     return record, claims
+
+
+def _meta(nlp) -> dict:
+    """``nlp.meta`` without its cost: the property rebuilds labels, vectors and component
+    lists on every read, then returns the dict it keeps in ``_meta``."""
+    meta = getattr(nlp, "_meta", None)
+    return meta if isinstance(meta, dict) else nlp.meta
 
 
 def pipeline_key(label: str) -> str:
