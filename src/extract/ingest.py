@@ -14,10 +14,12 @@ import html
 import json
 import re
 import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from html.parser import HTMLParser
+from itertools import chain
 from operator import itemgetter
 from pathlib import Path
 
@@ -52,17 +54,35 @@ class Source:
 
 @dataclass(frozen=True)
 class Cleaned:
-    """Cleaned text and, for every cleaned character, its index in the original."""
+    """Cleaned text and, for every cleaned character, its index in the original.
+
+    Cleaning keeps runs of original characters, so the map is kept by runs: the k-th
+    starts at ``starts[k]`` in the cleaned text and at ``origins[k]`` in the original.
+    """
 
     text: str
-    origin: tuple[int, ...]
+    starts: tuple[int, ...]
+    origins: tuple[int, ...]
     pull_quotes: tuple[tuple[int, int], ...] = ()
+
+    @cached_property
+    def origin(self) -> tuple[int, ...]:
+        """For every cleaned character, its index in the original."""
+        ends = self.starts[1:] + (len(self.text),)
+        return tuple(chain.from_iterable(
+            range(at, at + end - start) for start, end, at in zip(self.starts, ends, self.origins)))
+
+    def _origin_at(self, i: int) -> int:
+        if not 0 <= i < len(self.text):
+            return self.origin[i]  # indexing's own rules and errors
+        k = bisect_right(self.starts, i) - 1
+        return self.origins[k] + i - self.starts[k]
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a cleaned span ``[start, end)`` to original offsets."""
         if end <= start:
             raise ValueError(f"empty span {start}:{end}")
-        return self.origin[start], self.origin[end - 1] + 1
+        return self._origin_at(start), self._origin_at(end - 1) + 1
 
 
 # --------------------------------------------------------------------------- reading
@@ -314,11 +334,27 @@ def clean(text: str) -> Cleaned:
     of their own, so the sentence splitter never glues them onto a sentence.
     """
     out: list[str] = []  # pieces of the cleaned text
-    origin: list[int] = []  # one original index per cleaned character
+    starts: list[int] = []  # runs of original characters: where each starts in the cleaned
+    origins: list[int] = []  # text, and where in the original
+    size = 0  # of the cleaned text so far
+
+    def keep(at: int, length: int) -> None:
+        """The next ``length`` cleaned characters stand for those of the original at ``at``."""
+        nonlocal size
+        if not starts or origins[-1] + size - starts[-1] != at:
+            starts.append(size)
+            origins.append(at)
+        size += length
 
     raws = text.split("\n")
     bodies = [raw.strip() for raw in raws]  # "" for a blank line
-    alone = [bool(body) and _stands_alone(body) for body in bodies]
+    alone: dict[int, bool] = {}
+
+    def stands_alone(i: int) -> bool:  # asked only of a line that could join a neighbour
+        if i not in alone:
+            alone[i] = _stands_alone(bodies[i])
+        return alone[i]
+
     last = len(raws) - 1
     start = 0  # of the current line in ``text``
     for i, raw in enumerate(raws):
@@ -334,7 +370,7 @@ def clean(text: str) -> Cleaned:
         # How this line joins the next one: a break, a space, or hyphen handling.
         if not next_body:
             joiner = "\n\n"
-        elif alone[i] or alone[i + 1] or _is_heading(body, i == 0 or not bodies[i - 1], next_body):
+        elif stands_alone(i) or stands_alone(i + 1) or _is_heading(body, i == 0 or not bodies[i - 1], next_body):
             joiner = "\n"
         elif body.endswith("-") and len(body) > 1 and body[-2].isalpha():
             joiner = _join_hyphenated(body[:-1], next_body)
@@ -343,32 +379,34 @@ def clean(text: str) -> Cleaned:
 
         if joiner in ("", "-", "- "):  # the hyphen is re-emitted below if kept
             out.append(body[:-1])
-            origin.extend(range(body_start, body_start + len(body) - 1))
+            keep(body_start, len(body) - 1)
             if joiner:
                 out.append(joiner)
-                origin.append(body_start + len(body) - 1)
+                keep(body_start + len(body) - 1, 1)
                 if joiner == "- ":
-                    origin.append(newline_at)
+                    keep(newline_at, 1)
         else:
             out.append(body)
             out.append(joiner)
-            origin.extend(range(body_start, body_start + len(body)))
-            origin.append(newline_at)
+            keep(body_start, len(body))
+            keep(newline_at, 1)
             if joiner == "\n\n":
                 if newline_at + 1 < len(text):
-                    origin.append(newline_at + 1)
+                    keep(newline_at + 1, 1)
                 else:
                     out[-1] = "\n"
     cleaned = "".join(out)
     for blank in _BLANKS:
         cleaned = cleaned.replace(blank, " ")
+    # Only the break after the last line stands for no character of the original (it is
+    # at len(text)); it goes, so every cleaned character has its original.
     end = len(cleaned)
-    while end and cleaned[end - 1] in " \n" and origin[end - 1] >= len(text):
+    while end and cleaned[end - 1] in " \n" and origins[-1] + end - 1 - starts[-1] >= len(text):
         end -= 1
-    cleaned, origin = cleaned[:end], origin[:end]
-    if origin and origin[-1] >= len(text):  # origins only grow: the last is the largest
-        origin = [min(o, len(text) - 1) for o in origin]
-    return Cleaned(text=cleaned, origin=tuple(origin), pull_quotes=tuple(find_pull_quotes(cleaned)))
+        if starts[-1] == end:
+            del starts[-1], origins[-1]
+    cleaned = cleaned[:end]
+    return Cleaned(cleaned, tuple(starts), tuple(origins), tuple(find_pull_quotes(cleaned)))
 
 
 # --------------------------------------------------------------------------- pull quotes
