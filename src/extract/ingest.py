@@ -14,7 +14,7 @@ import html
 import json
 import re
 import unicodedata
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property, lru_cache
@@ -413,15 +413,23 @@ def clean(text: str) -> Cleaned:
 
 _SENT_SPLIT = re.compile(r"[^.!?\n]+[.!?]?")
 _WORD = re.compile(r"\w+")  # \w takes in umlauts and ß
-_STARTS = [itemgetter(slice(k)) for k in range(1, 6)]  # a word's first 1, 2, … 5 letters
 _SIX = itemgetter(slice(6))
 
 
-def _words(text: str) -> list[str]:
-    words = _WORD.findall(text)
+def _lower(words: list[str]) -> list[str]:
     # Lower-cased at once: a space ends a word for Unicode's casing rules (final sigma)
     # too, so this is each word lower-cased, in one call instead of one per word.
     return " ".join(words).lower().split(" ") if words else []
+
+
+def _words(text: str) -> list[str]:
+    return _lower(_WORD.findall(text))
+
+
+def _starts_a_word(ordered: list[str], start: str) -> bool:
+    """Whether a word of ``ordered`` (sorted) starts with ``start``."""
+    at = bisect_left(ordered, start)
+    return at < len(ordered) and ordered[at].startswith(start)
 
 
 def find_pull_quotes(text: str, containment: float = 0.8, min_words: int = 8) -> list[tuple[int, int]]:
@@ -437,45 +445,49 @@ def find_pull_quotes(text: str, containment: float = 0.8, min_words: int = 8) ->
     means a word of the other sentence starts with it. An index from those six-letter
     starts to sentences gives the candidates through the quote's ``m`` rarest ones.
     """
-    sentences = [(m.start(), m.end(), _words(m.group())) for m in _SENT_SPLIT.finditer(text)]
-    sentences = [s for s in sentences if len(s[2]) >= min_words]
-    keys = [list(map(_SIX, words)) for _, _, words in sentences]
-    long_keys = [[k for k in ks if len(k) == 6] for ks in keys]
-    short_keys = [[k for k in ks if len(k) < 6] for ks in keys]
-    six = [set(ks) for ks in long_keys]  # a sentence's six-letter word starts
+    spans, sizes = [], []  # of the sentences with enough words, and their word counts
+    long_keys, short_keys = [], []  # their six-letter word starts, and their shorter words
+    for m in _SENT_SPLIT.finditer(text):
+        words = _WORD.findall(text, *m.span())
+        if len(words) < min_words:
+            continue
+        keys = list(map(_SIX, _lower(words)))
+        spans.append(m.span())
+        sizes.append(len(keys))
+        long_keys.append([k for k in keys if len(k) == 6])
+        short_keys.append([k for k in keys if len(k) < 6])
+    six = [set(ks) for ks in long_keys]
     index: dict[str, list[int]] = {}  # six-letter word start -> sentences with such a word
     for j, ks in enumerate(six):
         for key in ks:
             index.setdefault(key, []).append(j)
     rarity = {key: len(js) for key, js in index.items()}
-    held: dict[int, set[str]] = {}  # a sentence's word starts of 1 to 5 letters, when needed
+    ordered: dict[int, list[str]] = {}  # a sentence's word starts, sorted, when needed
     quotes = []
-    for i, (start, end, words) in enumerate(sentences):
-        n = len(words)
-        longs = long_keys[i]
+    for i, n in enumerate(sizes):
+        longs, shorts = long_keys[i], short_keys[i]
         misses = 1
         while misses <= n and (n - misses) / n >= containment:
             misses += 1
         if misses > len(longs):  # too few long words to rule anything out
-            candidates: range | set[int] = range(len(sentences))
+            candidates: range | set[int] = range(len(sizes))
         else:
             rare = sorted(longs, key=rarity.__getitem__)[:misses]
             candidates = {j for k in rare for j in index[k]}
         for j in candidates:
-            other = sentences[j][2]
-            if j == i or len(other) <= n:
+            if j == i or sizes[j] <= n:
                 continue
             # A six-letter start is held only by the same six-letter start, a shorter word
             # by a word starting with it. Where even every shorter word held would not
-            # reach containment, the sentence is passed over before its set of word
-            # starts is built.
+            # reach containment, the shorter words are not looked up.
             hits = sum(map(six[j].__contains__, longs))
-            if (hits + len(short_keys[i])) / n < containment:
+            if (hits + len(shorts)) / n < containment:
                 continue
-            if j not in held:
-                held[j] = set().union(*[map(first, set(other)) for first in _STARTS])
-            if (hits + sum(map(held[j].__contains__, short_keys[i]))) / n >= containment:
-                quotes.append((start, end))
+            if j not in ordered:
+                ordered[j] = sorted(six[j].union(short_keys[j]))
+            hits += sum(1 for k in shorts if _starts_a_word(ordered[j], k))
+            if hits / n >= containment:
+                quotes.append(spans[i])
                 break
     return quotes
 
