@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy
 import spacy
-from spacy.attrs import IS_PUNCT, IS_SPACE, IS_TITLE, ORTH, SENT_START
+from spacy.attrs import IS_ALPHA, IS_PUNCT, IS_SPACE, IS_TITLE, ORTH, SENT_START
 from spacy.errors import Errors
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -42,9 +42,9 @@ def sentence_boundaries(doc: Doc) -> Doc:
     """
     if not len(doc):
         return doc
-    orth, punct, space, title = doc.to_array([ORTH, IS_PUNCT, IS_SPACE, IS_TITLE]).T
-    punct, space, title = punct.astype(bool), space.astype(bool), title.astype(bool)
-    newline, end, closer, year = _text_marks(doc, orth)
+    attrs = doc.to_array([ORTH, IS_ALPHA, IS_PUNCT, IS_SPACE, IS_TITLE])
+    alpha, punct, space, title = attrs[:, 1:].astype(bool).T
+    newline, end, closer, year = _text_marks(doc, attrs[:, 0], ~alpha)
     start = numpy.zeros(len(doc), dtype=bool)
     # "im Juni 2017. Die …": the tokenizer keeps the sentence's period on the year
     start[1:] = newline[:-1] | (end[:-1] & ~closer[1:] & ~punct[1:]) | (year[:-1] & title[1:])
@@ -55,26 +55,27 @@ def sentence_boundaries(doc: Doc) -> Doc:
     return doc
 
 
-def _text_marks(doc: Doc, orth: numpy.ndarray) -> tuple[numpy.ndarray, ...]:
+def _text_marks(doc: Doc, orth: numpy.ndarray, where: numpy.ndarray) -> numpy.ndarray:
     """Per token: holds a line break, ends a sentence, closes a quote or bracket, is a year
-    with a period. Worked out once per distinct token text, not once per token."""
-    kinds, which = numpy.unique(orth, return_inverse=True)
+    with a period. Only the texts of the tokens ``where`` are looked at: a word of letters
+    (``is_alpha``) is none of these, and looking texts up is most of the cost."""
+    at = numpy.flatnonzero(where)
     strings = doc.vocab.strings
-    texts = [strings[k] for k in kinds.tolist()]
-    marks = (
-        ["\n" in t for t in texts],
-        [t in _SENT_END for t in texts],
-        [t in _CLOSERS for t in texts],
-        [len(t) == 5 and _YEAR_STOP.fullmatch(t) is not None for t in texts],
-    )
-    return tuple(numpy.array(m, dtype=bool)[which] for m in marks)
+    texts = [strings[h] for h in orth[at].tolist()]
+    marks = numpy.zeros((4, len(orth)), dtype=bool)
+    marks[0, at] = ["\n" in t for t in texts]
+    marks[1, at] = [t in _SENT_END for t in texts]
+    marks[2, at] = [t in _CLOSERS for t in texts]
+    marks[3, at] = [len(t) == 5 and _YEAR_STOP.fullmatch(t) is not None for t in texts]
+    return marks
 
 
 @Language.component("extract_paragraphs", assigns=["token.is_sent_start"])
 def paragraph_boundaries(doc: Doc) -> Doc:
     """With a trained parser, only line breaks are forced; the parser finds the rest."""
     # A token's own trailing white space is a single space at most: breaks are in tokens.
-    breaks = numpy.flatnonzero(_text_marks(doc, doc.to_array(ORTH))[0][:-1]) + 1 if len(doc) else []
+    orth, alpha = doc.to_array([ORTH, IS_ALPHA]).T
+    breaks = numpy.flatnonzero(_text_marks(doc, orth, alpha == 0)[0][:-1]) + 1
     if len(breaks):
         starts = doc.to_array(SENT_START).astype(numpy.int64)  # -1 stays -1
         starts[breaks] = 1
