@@ -151,3 +151,18 @@ def test_any_cleaned_span_maps_to_the_same_text_in_the_original(text, data):
     # turns white space into a space: the letters in between are the same
     squash = lambda s: re.sub(r"[\s\-\xa0]", "", s)  # noqa: E731
     assert squash(text[start:end]) == squash(cleaned.text[a:b])
+
+
+def test_lower_casing_keeps_every_character_but_one_a_character_of_its_kind():
+    """Pull quotes lower-case a whole text at once unless it holds İ or Σ (Σ lower-cases by
+    context): that keeps every word in its place only while lower() gives every other
+    character one character, a word character exactly for a word character."""
+    import re
+    import sys
+
+    word = re.compile(r"\w")
+    for code in range(sys.maxunicode + 1):
+        ch = chr(code)
+        if ch != "\u0130":
+            low = ch.lower()
+            assert len(low) == 1 and bool(word.match(low)) == bool(word.match(ch)), hex(code)

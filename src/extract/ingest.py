@@ -426,6 +426,19 @@ def _words(text: str) -> list[str]:
     return _lower(_WORD.findall(text))
 
 
+def _sentences(text: str):
+    """Each sentence's span and its words, lower-cased."""
+    if "\u0130" in text or "\u03a3" in text:  # İ lower-cases to two characters, Σ by context
+        for m in _SENT_SPLIT.finditer(text):
+            yield m.span(), _words(m.group())
+        return
+    # Otherwise lower() maps each character to one of the same kind (word or not), so the
+    # whole text is lower-cased at once and its words keep their places.
+    lowered = text.lower()
+    for m in _SENT_SPLIT.finditer(text):
+        yield m.span(), _WORD.findall(lowered, *m.span())
+
+
 def _starts_a_word(ordered: list[str], start: str) -> bool:
     """Whether a word of ``ordered`` (sorted) starts with ``start``."""
     at = bisect_left(ordered, start)
@@ -447,12 +460,11 @@ def find_pull_quotes(text: str, containment: float = 0.8, min_words: int = 8) ->
     """
     spans, sizes = [], []  # of the sentences with enough words, and their word counts
     long_keys, short_keys = [], []  # their six-letter word starts, and their shorter words
-    for m in _SENT_SPLIT.finditer(text):
-        words = _WORD.findall(text, *m.span())
+    for span, words in _sentences(text):
         if len(words) < min_words:
             continue
-        keys = list(map(_SIX, _lower(words)))
-        spans.append(m.span())
+        keys = list(map(_SIX, words))
+        spans.append(span)
         sizes.append(len(keys))
         long_keys.append([k for k in keys if len(k) == 6])
         short_keys.append([k for k in keys if len(k) < 6])
