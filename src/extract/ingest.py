@@ -458,17 +458,13 @@ def find_pull_quotes(text: str, containment: float = 0.8, min_words: int = 8) ->
     means a word of the other sentence starts with it. An index from those six-letter
     starts to sentences gives the candidates through the quote's ``m`` rarest ones.
     """
-    spans, sizes = [], []  # of the sentences with enough words, and their word counts
-    long_keys, short_keys = [], []  # their six-letter word starts, and their shorter words
+    spans, words_of, long_keys = [], [], []  # of the sentences with enough words
     for span, words in _sentences(text):
-        if len(words) < min_words:
-            continue
-        keys = list(map(_SIX, words))
-        spans.append(span)
-        sizes.append(len(keys))
-        long_keys.append([k for k in keys if len(k) == 6])
-        short_keys.append([k for k in keys if len(k) < 6])
-    six = [set(ks) for ks in long_keys]
+        if len(words) >= min_words:
+            spans.append(span)
+            words_of.append(words)
+            long_keys.append([w[:6] for w in words if len(w) >= 6])
+    six = [set(ks) for ks in long_keys]  # a sentence's six-letter word starts
     index: dict[str, list[int]] = {}  # six-letter word start -> sentences with such a word
     for j, ks in enumerate(six):
         for key in ks:
@@ -476,28 +472,29 @@ def find_pull_quotes(text: str, containment: float = 0.8, min_words: int = 8) ->
     rarity = {key: len(js) for key, js in index.items()}
     ordered: dict[int, list[str]] = {}  # a sentence's word starts, sorted, when needed
     quotes = []
-    for i, n in enumerate(sizes):
-        longs, shorts = long_keys[i], short_keys[i]
+    for i, words in enumerate(words_of):
+        n = len(words)
+        longs = long_keys[i]
         misses = 1
         while misses <= n and (n - misses) / n >= containment:
             misses += 1
         if misses > len(longs):  # too few long words to rule anything out
-            candidates: range | set[int] = range(len(sizes))
+            candidates: range | set[int] = range(len(words_of))
         else:
             rare = sorted(longs, key=rarity.__getitem__)[:misses]
             candidates = {j for k in rare for j in index[k]}
         for j in candidates:
-            if j == i or sizes[j] <= n:
+            if j == i or len(words_of[j]) <= n:
                 continue
             # A six-letter start is held only by the same six-letter start, a shorter word
             # by a word starting with it. Where even every shorter word held would not
             # reach containment, the shorter words are not looked up.
             hits = sum(map(six[j].__contains__, longs))
-            if (hits + len(shorts)) / n < containment:
+            if (hits + n - len(longs)) / n < containment:
                 continue
             if j not in ordered:
-                ordered[j] = sorted(six[j].union(short_keys[j]))
-            hits += sum(1 for k in shorts if _starts_a_word(ordered[j], k))
+                ordered[j] = sorted(set(map(_SIX, words_of[j])))
+            hits += sum(1 for w in words if len(w) < 6 and _starts_a_word(ordered[j], w))
             if hits / n >= containment:
                 quotes.append(spans[i])
                 break
