@@ -20,7 +20,6 @@ from datetime import date
 from functools import cached_property, lru_cache
 from html.parser import HTMLParser
 from itertools import chain
-from operator import itemgetter
 from pathlib import Path
 
 from .lexicon import lemma_lookup, load_data
@@ -413,17 +412,13 @@ def clean(text: str) -> Cleaned:
 
 _SENT_SPLIT = re.compile(r"[^.!?\n]+[.!?]?")
 _WORD = re.compile(r"\w+")  # \w takes in umlauts and ß
-_SIX = itemgetter(slice(6))
-
-
-def _lower(words: list[str]) -> list[str]:
-    # Lower-cased at once: a space ends a word for Unicode's casing rules (final sigma)
-    # too, so this is each word lower-cased, in one call instead of one per word.
-    return " ".join(words).lower().split(" ") if words else []
 
 
 def _words(text: str) -> list[str]:
-    return _lower(_WORD.findall(text))
+    words = _WORD.findall(text)
+    # Lower-cased at once: a space ends a word for Unicode's casing rules (final sigma)
+    # too, so this is each word lower-cased, in one call instead of one per word.
+    return " ".join(words).lower().split(" ") if words else []
 
 
 def _sentences(text: str):
@@ -493,7 +488,7 @@ def find_pull_quotes(text: str, containment: float = 0.8, min_words: int = 8) ->
             if (hits + n - len(longs)) / n < containment:
                 continue
             if j not in ordered:
-                ordered[j] = sorted(set(map(_SIX, words_of[j])))
+                ordered[j] = sorted({w[:6] for w in words_of[j]})
             hits += sum(1 for w in words if len(w) < 6 and _starts_a_word(ordered[j], w))
             if hits / n >= containment:
                 quotes.append(spans[i])
