@@ -123,39 +123,35 @@ def _timed(work, rounds: int) -> dict:
     return {"seconds": min(walls), "cpu_seconds": min(cpus), "rounds": [round(w, 3) for w in walls], "result": result}
 
 
-def _process_all(nlp, files: list[Path]) -> int:
+def _process_all(nlp, files: list[Path], label: str) -> int:
     from .run import process
 
     claims = 0
     for path in files:
-        claims += len(process(nlp, read_source(path))[1])
+        claims += len(process(nlp, read_source(path), label)[1])
     return claims
-
-
-def _load(model: str | None):
-    from .pipeline import load_pipeline
-
-    nlp, info = load_pipeline(model)
-    nlp.meta["_extract_label"] = info.label()
-    return nlp, info
 
 
 def measure_pipeline(folder: Path, model: str | None) -> dict:
     """(b) Everything ``extract run`` does per document, in one process."""
     started = time.perf_counter()
-    nlp, info = _load(model)
+    from .pipeline import load_pipeline
+
+    nlp, info = load_pipeline(model)
     files = _documents(folder)
     load = time.perf_counter() - started
-    rounds = _timed(lambda: _process_all(nlp, files), ROUNDS)
+    rounds = _timed(lambda: _process_all(nlp, files, info.label()), ROUNDS)
     return {**rounds, "load_s": load, "documents": len(files), "claims": rounds.pop("result"),
             "pipeline": info.label(), "peak_rss_mb": _peak_mb()}
 
 
 def _worker(files: list[Path], model: str | None, go, results) -> None:
-    nlp, _ = _load(model)
+    from .pipeline import load_pipeline
+
+    nlp, info = load_pipeline(model)
     results.put("ready")
     go.wait()  # timing starts when every worker has its pipeline
-    claims = _process_all(nlp, files)
+    claims = _process_all(nlp, files, info.label())
     results.put({"claims": claims, "peak_rss_mb": _peak_mb()})
 
 

@@ -46,7 +46,8 @@ def to_original(claim: Claim, cleaned: Cleaned, source: Source) -> Claim:
     return claim.model_copy(update={"evidence": evidence, "claim_id": claim_id(claim)})
 
 
-def process(nlp, source: Source) -> tuple[DocumentRecord, list[Claim]]:
+def process(nlp, source: Source, pipeline: str = "") -> tuple[DocumentRecord, list[Claim]]:
+    """One document through ingestion and the pipeline; ``pipeline`` labels the record."""
     cleaned = clean(source.text)
     meta = read_metadata(source, cleaned.text)
     doc = nlp.make_doc(cleaned.text)
@@ -61,17 +62,10 @@ def process(nlp, source: Source) -> tuple[DocumentRecord, list[Claim]]:
         file=source.path.name,
         sha256=source.sha256,
         encoding=source.encoding,
-        pipeline=_meta(nlp).get("_extract_label", ""),
+        pipeline=pipeline,
         **meta,
     )
     return record, claims
-
-
-def _meta(nlp) -> dict:
-    """``nlp.meta`` without its cost: the property rebuilds labels, vectors and component
-    lists on every read, then returns the dict it keeps in ``_meta``."""
-    meta = getattr(nlp, "_meta", None)
-    return meta if isinstance(meta, dict) else nlp.meta
 
 
 def pipeline_key(label: str) -> str:
@@ -126,7 +120,6 @@ def run_corpus(corpus: Path, outdir: Path | None = None, model: str | None = Non
     def pipeline():
         if state["nlp"] is None:
             state["nlp"], state["info"] = load_pipeline(model)
-            state["nlp"].meta["_extract_label"] = state["info"].label()
         return state["nlp"]
 
     requested = _requested(model)
@@ -149,7 +142,8 @@ def run_corpus(corpus: Path, outdir: Path | None = None, model: str | None = Non
             continue
         try:
             source = read_source(path)
-            record, claims = process(pipeline(), source)
+            nlp = pipeline()
+            record, claims = process(nlp, source, state["info"].label())
         except IngestError as err:
             result.failures.append(Failure(file=err.path, reason=err.reason))
             print(f"\nextract: {err.path}: {err.reason}" if progress.live else f"extract: {err.path}: {err.reason}", file=sys.stderr)
