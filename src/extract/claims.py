@@ -21,7 +21,7 @@ from spacy.tokens import Doc, Span
 from .extensions import doc_text
 from .lexicon import lemma_lookup, load_data
 from .models import SYMMETRIC, Claim, DateValue, Entity, Evidence, NumberValue, TextValue
-from .patterns import CueIndex, finder, literal_starts, lower_case_only, lowered
+from .patterns import CueIndex, finder, for_lowered, literal_starts, lower_case_only, lowered
 
 _POSSESSIVES = {"sein", "seine", "seinem", "seinen", "seiner", "seines", "ihr", "ihre", "ihrem", "ihren", "ihrer", "ihres", "dessen", "deren", "unser", "unsere", "unserem", "unseren"}
 _DETERMINERS = {"der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer", "eines"}
@@ -203,7 +203,10 @@ class Sentence:
         self.prepositions = prepositions
         self._cues: dict[str, list[re.Match]] = {}
         self._searched: dict[re.Pattern, re.Match | None] = {}
-        self.cue_starts: dict[str, list[int] | None] | None = None  # where cues may begin (None: unknown)
+        # Where the patterns of the document's CueIndex (``indexed``) may begin in the clause;
+        # None: not known, search the clause.
+        self.cue_starts: dict[str | re.Pattern, list[int] | None] | None = None
+        self.indexed: frozenset = frozenset()
         self.cues: dict[str, list[tuple[int, str]]] = {}  # value kind → (token, relation) of every cue
 
     # Most clauses hold no cue and are never asked for more than their text.
@@ -240,7 +243,11 @@ class Sentence:
         several rules ask the same."""
         if pattern not in self._searched:
             find, lower = finder(pattern)
-            self._searched[pattern] = find.search(self.lower if lower else self.text)
+            if lower and self.cue_starts is not None and find.pattern in self.indexed:
+                found = self._find_cues(find.pattern, self.cue_starts.get(find.pattern, ()), first=True)
+                self._searched[pattern] = found[0] if found else None
+            else:
+                self._searched[pattern] = find.search(self.lower if lower else self.text)
         return self._searched[pattern]
 
     def cue_matches(self, rule: "Rule") -> list[re.Match]:
@@ -250,15 +257,18 @@ class Sentence:
                                                         if self.cue_starts is not None else None)
         return self._cues[rule.relation]
 
-    def _find_cues(self, pattern: re.Pattern, starts: list[int] | None) -> list[re.Match]:
-        """What ``pattern.finditer`` finds in the lowered clause, tried only where a
-        match may begin (``CueIndex``); every match begins at one of them."""
+    def _find_cues(self, pattern: re.Pattern, starts: list[int] | None, first: bool = False) -> list[re.Match]:
+        """What ``pattern.finditer`` finds in the lowered clause (the first only, with
+        ``first``), tried only where a match may begin (``CueIndex``); every match begins
+        at one of them."""
         if starts is None:
             return list(pattern.finditer(self.lower))
         found, end = [], 0
         for at in starts:
             if at >= end and (m := pattern.match(self.lower, at)):
                 found.append(m)
+                if first:
+                    break
                 end = m.end()
         return found
 
@@ -408,10 +418,17 @@ class ClaimAssembler:
         presence = cfg["relations"]["military_presence"]["nouns"]
         self.noun_cues = {"hosts_event": loose(events["event_nouns"]),
                           "military_presence": loose(presence["troops"], presence["facilities"])}
-        self.cue_index = CueIndex({r.relation: r.cues.starts for r in self.rules}
-                                  | {f"noun:{k}": literal_starts(v.pattern) for k, v in self.noun_cues.items()})
         self.institutional = re.compile(events["institutional"])
         self.venue_cues = _rx(events.get("venue_cues"))
+        cues = {r.relation: r.cues.starts for r in self.rules} | {
+            f"noun:{k}": literal_starts(v.pattern) for k, v in self.noun_cues.items()}
+        self.cue_kinds = frozenset(cues)
+        # The patterns clauses are searched for (Sentence.search) go into the same scan,
+        # where they have sure beginnings.
+        searched = [self.anaphoric, self.date_anaphora, self.venue_cues, self.signing, *(p for _, p in self.modality),
+                    *(p for r in self.rules for p in (r.skip_if, r.negative_cues))]
+        lowered_patterns = {fast for p in searched if p is not None and (fast := for_lowered(p)) is not None}
+        self.cue_index = CueIndex(cues | {p: starts for p in lowered_patterns if (starts := literal_starts(p.pattern))})
 
     def __call__(self, doc: Doc) -> Doc:
         found: dict[str, Claim] = {}
@@ -420,15 +437,16 @@ class ClaimAssembler:
         positions = self.cue_index.positions(shared.lower)
         quotes = [(s.start_char, s.end_char) for s in doc.spans.get("pull_quote", [])]
         in_quote: dict[str, bool] = {}
-        cued_sentences = (s for s in doc.sents if self.cue_index.within(positions, s.start_char, s.end_char))
+        cued_sentences = (s for s in doc.sents
+                          if not self.cue_kinds.isdisjoint(self.cue_index.within(positions, s.start_char, s.end_char)))
         for sentence, sent in ((sentence, unit) for sentence in cued_sentences for unit in _clauses(sentence, shared)):
             here = self.cue_index.within(positions, sent.start_char, sent.end_char)
-            if not here:
+            if self.cue_kinds.isdisjoint(here):
                 continue  # no cue can begin in the clause
             ctx = Sentence(sent, self.prepositions, shared, sentence)
             if not ctx.text.strip():
                 continue
-            ctx.cue_starts = here
+            ctx.cue_starts, ctx.indexed = here, self.cue_index.kinds
             nouns = [relation for relation, nouns in self.noun_cues.items()
                      if f"noun:{relation}" in here and nouns.search(ctx.lower)]
             if not nouns and not any(rule.relation in here and ctx.cue_matches(rule) for rule in self.rules):

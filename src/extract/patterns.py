@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from functools import lru_cache
-from typing import Iterable
+from typing import Hashable, Iterable
 
 
 def lowered(text: str) -> str:
@@ -73,13 +73,15 @@ def finder(pattern: re.Pattern) -> tuple[Finder, bool]:
 class CueIndex:
     """Where in a document the patterns of each kind may begin, found in one scan.
 
-    The literal beginnings of all kinds (a relation's cues, or its nouns) make one trie
+    The literal beginnings of all kinds (a relation's cues, its nouns, a pattern clauses
+    are searched for) make one trie
     expression. At each place one begins the scan reports the longest there; the
     shorter ones there are its prefixes, so each beginning stands for its prefixes'
     kinds too.
     """
 
-    def __init__(self, starts: dict[str, list[str] | None]):
+    def __init__(self, starts: dict[Hashable, list[str] | None]):
+        self.kinds = frozenset(starts)
         self.anywhere = {kind for kind, literals in starts.items() if literals is None}
         literals = {literal for found in starts.values() for literal in found or ()}
         self.kinds_of = {literal: frozenset(kind for kind, found in starts.items() for other in found or ()
