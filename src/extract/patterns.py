@@ -74,10 +74,9 @@ class CueIndex:
     """Where in a document the patterns of each kind may begin, found in one scan.
 
     The literal beginnings of all kinds (a relation's cues, its nouns, a pattern clauses
-    are searched for) make one trie
-    expression. At each place one begins the scan reports the longest there; the
-    shorter ones there are its prefixes, so each beginning stands for its prefixes'
-    kinds too.
+    are searched for) make one trie expression. At each place one begins the scan
+    reports the longest there; the shorter ones there are its prefixes, so each
+    beginning stands for its prefixes' kinds too.
     """
 
     def __init__(self, starts: dict[Hashable, list[str] | None]):
