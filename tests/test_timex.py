@@ -69,6 +69,7 @@ MUST = [
     ("als Sicherheitsratsmitglied <date value='2017/2018' role='range'>2017/2018</date>, ausbauen", REF_2017),
     ("Erst <date value='2024-03' mod='START'>Anfang März 2024</date> bekräftigten Moskau", date(2024, 4, 22)),
     ("Die NATO will <date value='2009-06'>im Juni nächsten Jahres</date> ein Forum abhalten", REF_2008),
+    ("Das nächste Treffen ist <date value='2024-09'>für September</date> geplant", date(2024, 4, 22)),
     ("<date value='2022-01'>Im vergangenen Januar</date> hatte sich die Mission", REF_2022),
     ("Die Übungen werden <date value='2008-09-27' role='end'>bis zum 27. September</date> dauern", REF_2008),
     ("<date value='2013-02'>Im Februar 2013</date> fand die erste Runde statt. Die zweite fand "
