@@ -340,6 +340,10 @@ def test_marked_tokens_of_the_corpus_are_those_of_the_matcher_patterns(timex_nlp
         # scheduled, not past: the document's year stands
         ("Die Wahl ist <date value='2018-09-11'>am 11. September</date>.", date(2018, 3, 1)),
         ("Die Übungen werden <date value='2008-09-27' role='end'>bis zum 27. September</date> dauern.", date(2008, 9, 18)),
+        # the simple past of a weak verb, of a strong one; an announcement looks ahead
+        ("<date value='2023-10' mod='START'>Anfang Oktober</date> reiste der Präsident nach Berlin.", date(2024, 5, 1)),
+        ("Die Minister trafen sich <date value='2023-11-12'>am 12. November</date> in Baku.", date(2024, 5, 1)),
+        ("Er kündigte an, <date value='2024-10'>im Oktober</date> nach Paris zu reisen.", date(2024, 5, 1)),
     ],
 )
 def test_bare_dates_told_of_in_the_past_lie_before_the_document(timex_nlp, markup, ref):

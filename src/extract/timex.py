@@ -80,7 +80,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup, Token
 
 from . import extensions  # noqa: F401  (registers Doc._.ref_date and Span._.timex)
-from .lexicon import load_data
+from .lexicon import lemma_lookup, load_data
 from .models import DateValue, valid_date_value
 
 Part = tuple[int, ...]  # a date at its precision: (2017,), (2017, 9), (2017, 9, 21)
@@ -115,6 +115,17 @@ class Expr:
 LEX = load_data("timex.json")
 PAST_MARKERS = frozenset(LEX["past_markers"])
 FUTURE_MARKERS = frozenset(LEX["future_markers"])
+
+
+@lru_cache(maxsize=4096)
+def _preterite(word: str) -> bool:
+    """A weak verb's simple past (reiste, unterzeichnete, forderten): its stem, as its
+    lemma in spaCy's lookup table gives it, and -te/-ete; strong verbs are markers."""
+    lemma = lemma_lookup().get(word, "")
+    if len(lemma) < 4 or not lemma.endswith("n") or lemma == word:
+        return False
+    stem = lemma[:-1] if lemma.endswith(("ern", "eln")) else lemma[:-2]
+    return word in (stem + "te", stem + "ten", stem + "ete", stem + "eten")
 _YEAR_IN = re.compile(r"\b\d{4}\b|\d{2,4}\.?$|\d\.\d{2,4}")
 EXACT_CASE = {w.lower(): w for w in LEX["exact_case"]}
 
@@ -802,11 +813,13 @@ class Timex:
         lies in the year before (a fact sheet of March 2018: "hat im August … erreicht")."""
         if ref is None or not value.value or "/" in value.value or _YEAR_IN.search(value.text):
             return value
+        if not any(w in MONTHS or w in SEASONS for w in _tokens(value.text)):
+            return value  # a weekday lies in the week around the document date, whatever the tense
         if value.value[:10] <= ref.isoformat()[: len(value.value)]:
             return value
         clause = span.sent if has_sents else span.doc
         words = {t.lower_ for t in clause}
-        if words & PAST_MARKERS and not words & FUTURE_MARKERS:
+        if (words & PAST_MARKERS or any(map(_preterite, words))) and not words & FUTURE_MARKERS:
             year = int(value.value[:4]) - 1
             return value.model_copy(update={"value": f"{year}{value.value[4:]}"})
         return value
