@@ -805,10 +805,11 @@ class ClaimAssembler:
             hosts: list[tuple[str, str, str | None]] = []  # (id, label, place)
             if host_cue:
                 cue = ctx.token_at(host_cue.start())
-                subjects = [m for m in ctx.mentions if m.prep is None and m.label in rule.actor + ("LOC",)
-                            and m.span.end <= max(cue, head.i) and abs(m.span.start - min(cue, head.i)) <= 12]
-                subjects = subjects or [m for m in ctx.mentions if m.prep is None and m.label in rule.actor + ("LOC",)
-                                        and cue < m.span.start <= cue + 3]
+                # a name inside the event's own phrase (den SOZ-Gipfel) is no host of it
+                free = [m for m in ctx.mentions if m.prep is None and m.label in rule.actor + ("LOC",)
+                        and not a <= m.span.start < b]
+                subjects = [m for m in free if m.span.end <= max(cue, head.i) and abs(m.span.start - min(cue, head.i)) <= 12]
+                subjects = subjects or [m for m in free if cue < m.span.start <= cue + 3]
                 if subjects:
                     host = min(subjects, key=lambda m: _distance(m.span, cue))
                     state = host.id if host.label != "LOC" else _state_of(host)
@@ -1361,6 +1362,7 @@ def _event_phrase(ctx: Sentence, head: int) -> tuple[int, int]:
     doc = ctx.span.doc
     a = head
     if a - 1 >= ctx.span.start and (doc[a - 1].is_title and doc[a - 1].lower_.endswith(("en", "e", "er"))
+                                    and doc[a - 1].lower_ not in _DETERMINERS  # "Den SOZ-Gipfel": an article
                                     or re.fullmatch(r"\d+\.", doc[a - 1].text)):
         a -= 1
     b = head + 1
