@@ -64,6 +64,8 @@ EXAMPLES = [
      dict(actor="per:scholz", value="UZB", when="2022-10")),
     ("meeting", "Präsident Mirsijojew traf am 5. Mai in Taschkent den türkischen Präsidenten Erdoğan.",
      dict(actor="per:mirsijojew", partner="per:erdogan", when="2023-05-05", symmetric=True)),
+    ("hosts_event", "Die Konferenz fand 2019 in Bischkek statt. Ein Jahr später fand dort der Gipfel der Eurasischen Wirtschaftsunion statt.",
+     dict(actor="KGZ", value="Gipfel der Eurasischen Wirtschaftsunion", when="2020")),
     ("hosts_event", "Den SOZ-Gipfel richtete Kasachstan im Juli 2024 in Astana aus.",
      dict(actor="KAZ", value="SOZ-Gipfel", when="2024-07")),
     ("hosts_event", "Im Juni 2019 war Kirgisistan Gastgeber des SOZ-Gipfels in Bischkek.",

@@ -817,6 +817,8 @@ class ClaimAssembler:
                         hosts.append((state, "ORG" if host.label == "ORG" else "COUNTRY", host.id if host.label == "LOC" else None))
             venues = [m for m in ctx.mentions if m.prep in ("in", "im") and _state_of(m)
                       and (head.i < m.span.start <= b + 2 or (venue_cue and m.span.end <= head.i))]
+            if not venues and (host_cue or venue_cue) and any(t.lower_ == "dort" for t in ctx.span):
+                venues = self._previous_place(ctx)  # "fand dort … statt": where the sentence before was
             if venues and (host_cue or venue_cue or self.institutional.search(head.lower_)):
                 v = min(venues, key=lambda m: _distance(m.span, head.i))
                 hosts.append((_state_of(v), "COUNTRY", v.id if v.label == "LOC" else None))
@@ -984,6 +986,20 @@ class ClaimAssembler:
         return claims
 
     # ------------------------------------------------------------------ agreements
+
+    def _previous_place(self, ctx: Sentence) -> list[Mention]:
+        """The last place (a city, or a state after in/im) the sentence before names."""
+        sent = ctx.sentence
+        if sent.start == 0:
+            return []
+        doc = ctx.span.doc
+        for e in reversed(ctx.shared.ents.within(doc[sent.start - 1].sent)):
+            if e.kb_id_ and (e.label_ == "LOC" or e.label_ == "COUNTRY" and
+                             _preceding_word(doc, e.start, self.prepositions) in ("in", "im")):
+                m = Mention(e, e.label_, e.kb_id_, "in")
+                if _state_of(m):
+                    return [m]
+        return []
 
     def _previous_states(self, ctx: Sentence) -> list[Mention]:
         """The states the sentence before this one names, for an anaphoric "hierfür"."""
@@ -1358,7 +1374,8 @@ def _closing_quote(ctx: Sentence, i: int, reach: int = 10) -> int | None:
 
 def _event_phrase(ctx: Sentence, head: int) -> tuple[int, int]:
     """An event as written: a name-like adjective or ordinal before its noun, and a quoted
-    name or a complement (über …, zur …, zwischen …) after it, never the place."""
+    name, the organisation holding it (der NATO) or a complement (über …, zur …,
+    zwischen …) after it, never the place."""
     doc = ctx.span.doc
     a = head
     if a - 1 >= ctx.span.start and (doc[a - 1].is_title and doc[a - 1].lower_.endswith(("en", "e", "er"))
@@ -1368,6 +1385,11 @@ def _event_phrase(ctx: Sentence, head: int) -> tuple[int, int]:
     b = head + 1
     if (close := _closing_quote(ctx, b)) is not None:
         return a, close + 1
+    if b + 1 < ctx.span.end and doc[b].lower_ in ("der", "des") and doc[b + 1].ent_type_ == "ORG":
+        k = b + 2  # "der Gipfel der Organisation der Turkstaaten": the organisation's own
+        while k < ctx.span.end and doc[k].ent_iob_ == "I":
+            k += 1
+        return a, k
     if b < ctx.span.end and doc[b].lower_ in {"über", "zur", "zum", "zu", "zwischen", "für", "gegen"}:
         stops = {"in", "im", "statt", "unter"} | ({"und"} if doc[b].lower_ != "zwischen" else set())
         k = b + 1
