@@ -56,6 +56,8 @@ EXAMPLES = [
     ("member_of", "Armenien und Belarus gehören der Eurasischen Wirtschaftsunion an.",
      dict(actor="ARM", value="EAEU")),
     ("chair_of", "Im Jahr 2021 übernahm Schweden den OSZE-Vorsitz.", dict(actor="SWE", value="OSCE", when="2021")),
+    ("diplomatic_relations", "Die Grenze ist umstritten; diplomatische Beziehungen unterhalten Israel und Saudi-Arabien nicht.",
+     dict(actor="ISR", partner="SAU", neg=True)),
     ("diplomatic_relations", "Frankreich und Kirgisistan unterhalten seit 1992 diplomatische Beziehungen.",
      dict(actor="FRA", partner="KGZ", value=None, when="1992", symmetric=True)),
     ("agreement", "Am 3. März 2021 unterzeichneten Usbekistan und Tadschikistan ein Abkommen über Wasserverteilung.",

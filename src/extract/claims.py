@@ -1284,7 +1284,13 @@ class ClaimAssembler:
             return True
         doc = ctx.span.doc
         window = doc[max(ctx.span.start, cue - 3) : min(ctx.span.end, cue + 4)].text
-        return bool(self.negation.search(window))
+        if self.negation.search(window):
+            return True
+        # "unterhalten Armenien und Aserbaidschan nicht", "erkennt … nicht an": a clause's
+        # own "nicht" stands at its end, before the verb's last part at most
+        start, end = _segment(ctx.span, cue)
+        tail = [t for t in doc[start:end] if not (t.is_punct or t.is_space)][-2:]
+        return bool(tail) and (tail[-1].lower_ == "nicht" or tail[0].lower_ == "nicht" and tail[-1].is_lower)
 
     def _qualifiers(self, rule: Rule, ctx: Sentence) -> dict[str, str]:
         out = {}
