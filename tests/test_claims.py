@@ -64,6 +64,8 @@ EXAMPLES = [
      dict(actor="UZB", partner="TJK", value="Abkommen über Wasserverteilung", when="2021-03-03", symmetric=True)),
     ("visit", "Im Oktober 2022 reiste Bundeskanzler Scholz nach Usbekistan.",
      dict(actor="per:scholz", value="UZB", when="2022-10")),
+    ("meeting", "Im März empfing Präsident Tokajew den deutschen Bundeskanzler Olaf Scholz in Astana.",
+     dict(actor="per:tokajew", partner="per:scholz", symmetric=True)),
     ("meeting", "Präsident Mirsijojew traf am 5. Mai in Taschkent den türkischen Präsidenten Erdoğan.",
      dict(actor="per:mirsijojew", partner="per:erdogan", when="2023-05-05", symmetric=True)),
     ("hosts_event", "Die Konferenz fand 2019 in Bischkek statt. Ein Jahr später fand dort der Gipfel der Eurasischen Wirtschaftsunion statt.",
