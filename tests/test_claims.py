@@ -220,3 +220,11 @@ def test_with_a_parse_prepositions_come_from_the_tree(nlp):
     )
     roles = {m.id: (m.prep, m.subject) for m in Sentence(doc[:], {"mit", "in"}).mentions}
     assert roles == {"KAZ": (None, True), "RUS": ("mit", False)}
+
+
+def test_co_chairs_are_those_listed_with_the_cue_not_the_main_clause_subject(nlp):
+    doc = run(nlp, "Der Minsk-Gruppe, deren Ko-Vorsitz Russland, Frankreich und die USA innehaben, "
+                   "warf Paschinjan Untätigkeit vor.")
+    chairs = {c.actor.id for c in doc._.claims if c.relation == "chair_of"}
+    assert chairs == {"RUS", "FRA", "USA"}
+    assert all(c.value.id == "org:minsk-gruppe" for c in doc._.claims if c.relation == "chair_of")

@@ -1140,7 +1140,9 @@ class ClaimAssembler:
             free = [m for m in free if m.label == "PER"]  # the persons listed, not their states
         if not free and rule.value == "none":
             free = pool
-        return _unique(self._rank(rule, free, cue) if not rule.every_actor else free)
+        if rule.every_actor and free:  # the nearest and those listed with it
+            return _unique(_coordination(ctx, free, self._rank(rule, free, cue)[0]))
+        return _unique(self._rank(rule, free, cue))
 
     def _partners(self, rule: Rule, ctx: Sentence, cue: int, taken: set[int]) -> list[Mention]:
         if not rule.partner:
@@ -1479,6 +1481,24 @@ def _span_years(value: str | None) -> int:
         return 0
     a, b = value.split("/")
     return int(b[:4]) - int(a[:4])
+
+
+def _coordination(ctx: Sentence, pool: list[Mention], seed: Mention) -> list[Mention]:
+    """``seed`` and the mentions of ``pool`` listed with it, no verb between them
+    ("Russland, Frankreich und die USA innehaben, wirft Alijew": not Alijew), in the
+    order of the text."""
+    doc = ctx.span.doc
+    listed = sorted(pool, key=lambda m: m.span.start)
+    lo = hi = listed.index(seed)
+
+    def joined(a: Mention, b: Mention) -> bool:
+        return not any(_verbish(t) or t.text in (";", ":") for t in doc[a.span.end:b.span.start])
+
+    while lo > 0 and joined(listed[lo - 1], listed[lo]):
+        lo -= 1
+    while hi + 1 < len(listed) and joined(listed[hi], listed[hi + 1]):
+        hi += 1
+    return listed[lo:hi + 1]
 
 
 def _compound_prefix(m: Mention) -> bool:
