@@ -102,6 +102,8 @@ EXAMPLES = [
      dict(actor="LVA", value=("percent", 24.0, None, "eq"))),
     ("casualties", "Bei den Unruhen in Tadschikistan wurden mindestens 40 Menschen getötet.",
      dict(actor="TJK", value=("count", 40.0, None, "ge"))),
+    ("stance", "Präsident Tokajew lehnte am Montag in einer Rede vor dem Parlament erneut jede Stationierung fremder Truppen in Kasachstan ab.",
+     dict(actor="per:tokajew", value="jede Stationierung fremder Truppen", neg=True)),
     ("stance", "Usbekistan lehnte die Sanktionen gegen Russland ab.", dict(actor="UZB", partner="RUS", neg=True)),
     ("stance", "Kasachstan unterstützt die territoriale Integrität Georgiens.", dict(actor="KAZ", partner="GEO")),
     ("request", "Im April forderte Armenien Aserbaidschan auf, die Truppen zurückzuziehen.",
