@@ -16,7 +16,7 @@ from functools import cached_property, lru_cache
 
 from spacy.attrs import IDX, LENGTH
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 from .extensions import doc_text
 from .lexicon import lemma_lookup, load_data
@@ -1290,9 +1290,13 @@ class ClaimAssembler:
             return True
         # "unterhalten Armenien und Aserbaidschan nicht", "erkennt … nicht an": a clause's
         # own "nicht" stands at its end, before the verb's last part at most
-        start, end = _segment(ctx.span, cue)
-        tail = [t for t in doc[start:end] if not (t.is_punct or t.is_space)][-2:]
-        return bool(tail) and (tail[-1].lower_ == "nicht" or tail[0].lower_ == "nicht" and tail[-1].is_lower)
+        start, k = _segment(ctx.span, cue)
+        last: list[Token] = []  # the segment's last two words, the last first
+        while k > start and len(last) < 2:
+            k -= 1
+            if not (doc[k].is_punct or doc[k].is_space):
+                last.append(doc[k])
+        return bool(last) and (last[0].lower_ == "nicht" or last[-1].lower_ == "nicht" and last[0].is_lower)
 
     def _qualifiers(self, rule: Rule, ctx: Sentence) -> dict[str, str]:
         out = {}
