@@ -165,6 +165,11 @@ class DocIndex:
         """Token ``i``'s text, without making a Token."""
         return self.text[self.starts[i]:self.ends[i]]
 
+    def slice_text(self, a: int, b: int) -> str:
+        """``doc[a:b].text`` (0 <= a), without making the Span and its Tokens."""
+        b = min(b, len(self.ends))
+        return self.text[self.starts[a]:self.ends[b - 1]] if a < b else ""
+
     def lower_of(self, span: Span) -> str:
         return self.lower[span.start_char:span.end_char]
 
@@ -695,11 +700,11 @@ class ClaimAssembler:
             if obj is None:
                 continue
             o_start, o_end = obj
-            text = doc[o_start:o_end].text.strip(" ,")
+            text = ctx.shared.slice_text(o_start, o_end).strip(" ,")
             if not text or (rule.not_objects is not None and rule.not_objects.search(text)):
                 continue
             negative = bool(rule.negative_cues and rule.negative_cues.search(match.group(0))) or bool(
-                self.negation.search(doc[max(seg_start, first - 3) : min(seg_end, last + 3)].text))
+                self.negation.search(ctx.shared.slice_text(max(seg_start, first - 3), min(seg_end, last + 3))))
             if infinitive:
                 # the addressee (request) or the accused (vorwerfen) stands between speaker and content
                 lo = min(first, speaker.span.end if speaker.span is not None else first)
@@ -720,7 +725,7 @@ class ClaimAssembler:
                              and m not in partners and m.id != speaker.id]
             date = self._date(ctx, first)
             qualifiers = self._qualifiers(rule, ctx)
-            segment_text = doc[seg_start:seg_end].text
+            segment_text = ctx.shared.slice_text(seg_start, seg_end)
             modality = reported or next((name for name, pattern in self.modality
                                          if name != "reported" and pattern.search(segment_text)), "asserted")
             for partner in _unique(partners) or [None]:
@@ -759,7 +764,7 @@ class ClaimAssembler:
         local = [m for m in candidates if comma < m.span.start and m.span.end <= first]
         if local:  # "Kamilow erklärte …, Usbekistan erkenne … nicht an": the reported clause's own subject
             return self._rank(rule, local, first)[0]
-        if last + 1 < seg_end and doc[last + 1].lower_ in ("er", "sie") or doc[first + 1 : first + 2].text.lower() in ("er", "sie"):
+        if last + 1 < seg_end and doc[last + 1].lower_ in ("er", "sie") or ctx.shared.slice_text(first + 1, first + 2).lower() in ("er", "sie"):
             return _last_subject(doc, ctx.span.start)  # "forderte er Armenien auf"
         before = [m for m in candidates if seg_start <= m.span.start and m.span.end <= first]
         after = [m for m in candidates if first < m.span.start < seg_end and m.span.start <= last + 3]
@@ -824,7 +829,7 @@ class ClaimAssembler:
                 hosts.append((_state_of(v), "COUNTRY", v.id if v.label == "LOC" else None))
             if not hosts:
                 continue
-            text = doc[a:b].text.strip(" ,")
+            text = ctx.shared.slice_text(a, b).strip(" ,")
             date = self._date(ctx, head.i)
             for host_id, label, place in {h[0]: h for h in hosts}.values():
                 qualifiers = {"place": place} if place else {}
@@ -872,7 +877,7 @@ class ClaimAssembler:
             members = _unique(members + self._group(ctx, first, found, None, within=seg))
             if not members and topic is not None and any(t.lower_ in ("es", "sie") for t in doc[seg[0]:seg[1]]):
                 members = [topic]  # "Der SOZ gehört es seit ihrer Gründung an": the state spoken of
-            negative = bool(self.negation.search(doc[lo:hi].text))
+            negative = bool(self.negation.search(ctx.shared.slice_text(lo, hi)))
             date = self._date(ctx, first, segment=(lo, hi))
             if date is not None and self.leaving.search(match.group(0)):
                 date = date.model_copy(update={"role": "end"})  # trat 2012 aus: the membership ended
@@ -973,7 +978,7 @@ class ClaimAssembler:
                 while b < ctx.span.end and doc[b].is_title and not doc[b].is_punct:
                     b += 1
                 covered = b
-                value = TextValue(type="text", text=doc[a:b].text)
+                value = TextValue(type="text", text=ctx.shared.slice_text(a, b))
             owner_entity = owner.entity() if owner.label != "LOC" else Entity(id=_state_of(owner), type="COUNTRY", text=owner.span.text)
             denied = any(t.lower_.startswith("kein") for t in doc[max(ctx.span.start, head.i - 3) : head.i])
             claims.append(Claim(
@@ -1033,7 +1038,7 @@ class ClaimAssembler:
             sides = _between(ctx, head.i)
             if not (signed or dated or sides):
                 continue  # "nach Artikel 2 des Bündnisvertrags" names an agreement, states none
-            text = doc[a:b].text.strip(" ,„“\"")
+            text = ctx.shared.slice_text(a, b).strip(" ,„“\"")
             if b - a == 1:  # "das Abkommen": the agreement named before
                 earlier = [c.value.text for c in found.values() if c.relation == "agreement"
                            and isinstance(c.value, TextValue) and c.value.text.lower().endswith(head.lower_)]
@@ -1045,7 +1050,7 @@ class ClaimAssembler:
                     claim_id="", doc_id=doc._.doc_id or "", relation="agreement", actor=actor.entity(),
                     partner=partner.entity() if partner else None, value=TextValue(type="text", text=text),
                     date=date, qualifiers=self._qualifiers(rule, ctx), modality=self._modality(rule, ctx, doc)[0],
-                    polarity="negative" if self.negation.search(doc[b:ctx.span.end].text) and not signed else "positive",
+                    polarity="negative" if self.negation.search(ctx.shared.slice_text(b, ctx.span.end)) and not signed else "positive",
                     evidence=[self._evidence(ctx, doc)], confidence=rule.confidence,
                 ))
         return claims
@@ -1285,7 +1290,7 @@ class ClaimAssembler:
         if rule.negative_cues is not None and ctx.search(rule.negative_cues):
             return True
         doc = ctx.span.doc
-        window = doc[max(ctx.span.start, cue - 3) : min(ctx.span.end, cue + 4)].text
+        window = ctx.shared.slice_text(max(ctx.span.start, cue - 3), min(ctx.span.end, cue + 4))
         if self.negation.search(window):
             return True
         # "unterhalten Armenien und Aserbaidschan nicht", "erkennt … nicht an": a clause's
@@ -1637,7 +1642,7 @@ def _object(ctx: Sentence, first: int, last: int, seg_start: int, seg_end: int, 
         a, b = after[0], min(after[1], after[0] + 14)
         for k in range(a + 1, b):
             if (doc[k].lower_ in {"und", "oder", "aber"} and k + 1 < b and _verbish(doc[k + 1])) or \
-                    (end_words is not None and end_words.match(doc[k:b].text)):
+                    (end_words is not None and end_words.match(ctx.shared.slice_text(k, b))):
                 b = k
                 break
         return trim(a, b)
