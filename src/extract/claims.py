@@ -442,12 +442,11 @@ class ClaimAssembler:
         positions = self.cue_index.positions(shared.lower)
         quotes = [(s.start_char, s.end_char) for s in doc.spans.get("pull_quote", [])]
         in_quote: dict[str, bool] = {}
-        cued_sentences = (s for s in doc.sents
-                          if not self.cue_kinds.isdisjoint(self.cue_index.within(positions, s.start_char, s.end_char)))
+        cued_sentences = (s for s in doc.sents if self.cue_index.holds(positions, s.start_char, s.end_char, self.cue_kinds))
         for sentence, sent in ((sentence, unit) for sentence in cued_sentences for unit in _clauses(sentence, shared)):
-            here = self.cue_index.within(positions, sent.start_char, sent.end_char)
-            if self.cue_kinds.isdisjoint(here):
+            if not self.cue_index.holds(positions, sent.start_char, sent.end_char, self.cue_kinds):
                 continue  # no cue can begin in the clause
+            here = self.cue_index.within(positions, sent.start_char, sent.end_char)
             ctx = Sentence(sent, self.prepositions, shared, sentence)
             if not ctx.text.strip():
                 continue

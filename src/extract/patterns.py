@@ -95,6 +95,13 @@ class CueIndex:
             m = self.scan.search(lower, m.start() + 1)
         return found
 
+    def holds(self, positions: list[tuple[int, frozenset]], start: int, end: int, kinds: frozenset) -> bool:
+        """Whether any of ``kinds`` may begin in a stretch of the document."""
+        if not self.anywhere.isdisjoint(kinds):
+            return True
+        lo, hi = bisect_left(positions, (start,)), bisect_left(positions, (end,))
+        return any(not kinds.isdisjoint(found) for _, found in positions[lo:hi])
+
     def within(self, positions: list[tuple[int, frozenset[str]]], start: int, end: int) -> dict[str, list[int] | None]:
         """The kinds a stretch of the document (character offsets) may hold, each with
         the offsets in the stretch where one may begin (None: anywhere)."""
