@@ -1555,16 +1555,18 @@ def _last_subject(doc: Doc, before: int) -> Mention | None:
 
 def _verbish(token) -> bool:
     """A finite verb without a tagger: lower case, and its lemma an infinitive."""
-    if not token.is_lower or token.lower_ in _DETERMINERS:
+    return _verbish_form(token.text, token.lemma_)
+
+
+@lru_cache(maxsize=8192)
+def _verbish_form(text: str, lemma: str) -> bool:
+    """``_verbish`` of a word and its lemma: the model's; for the embedded pipeline, which
+    has no lemmatiser (only this rule asks, for a few words of each document), spaCy's
+    German lookup table's."""
+    if not text.islower() or text in _DETERMINERS:
         return False
-    lemma = _lemma(token)
-    return lemma != token.lower_ and lemma.endswith(("en", "ern", "eln"))
-
-
-def _lemma(token) -> str:
-    """The model's lemma; for the embedded pipeline, which has no lemmatiser (only this
-    rule asks, for a few words of each document), spaCy's German lookup table's."""
-    return token.lemma_ or lemma_lookup().get(token.text, token.text)
+    lemma = lemma or lemma_lookup().get(text, text)
+    return lemma != text and lemma.endswith(("en", "ern", "eln"))
 
 
 def _object(ctx: Sentence, first: int, last: int, seg_start: int, seg_end: int, speaker: Mention,
