@@ -208,6 +208,7 @@ class Sentence:
         self.prepositions = prepositions
         self._cues: dict[str, list[re.Match]] = {}
         self._searched: dict[re.Pattern, re.Match | None] = {}
+        self._boundaries: dict[bool, list[int]] = {}
         # Where the patterns of the document's CueIndex (``indexed``) may begin in the clause;
         # None: not known, search the clause.
         self.cue_starts: dict[str | re.Pattern, list[int] | None] | None = None
@@ -280,6 +281,24 @@ class Sentence:
     def cue(self, rule: "Rule") -> re.Match | None:
         """The rule's first cue in this clause."""
         return next(iter(self.cue_matches(rule)), None)
+
+    def segment(self, i: int, clauses_only: bool = False) -> tuple[int, int]:
+        """The stretch of the clause around token ``i`` up to the nearest subordinate-clause
+        boundaries (a comma before dass/weil/…, a relative pronoun; unless ``clauses_only``,
+        also a dash, a colon or a bracket)."""
+        if clauses_only not in self._boundaries:  # found once per clause, from its text
+            doc, stops, found = self.span.doc, _CLAUSE_STOPS if clauses_only else _SEGMENT_STOPS, set()
+            for m in _BOUNDARY_MARKS.finditer(self.text):
+                j = self.token_at(m.start())
+                word = self.shared.word(j)
+                if word in stops or (word == "," and j + 1 < self.span.end and doc[j + 1].lower_ in _SUBORDINATE_OPENERS):
+                    found.add(j)
+            self._boundaries[clauses_only] = sorted(found)
+        bounds, first, end = self._boundaries[clauses_only], self.span.start, self.span.end
+        before, after = bisect_left(bounds, i), bisect_left(bounds, i + 1)
+        start = i if i <= first else (bounds[before - 1] + 1 if before else first)
+        stop = i + 1 if i + 1 >= end else (bounds[after] if after < len(bounds) else end)
+        return start, stop
 
     def token_at(self, char: int) -> int:
         """Index (in the doc) of the token at a character offset of the sentence text."""
@@ -625,7 +644,7 @@ class ClaimAssembler:
                 if rule.every_actor and actor.span is not None and len(actors) > 1:
                     # coordinated members may sit in another (relative) clause than the date
                     date = self._date(ctx, anchor, numeric=rule.value in _NUMERIC,
-                                      segment=_segment(ctx.span, actor.span.start, clauses_only=True))
+                                      segment=ctx.segment(actor.span.start, clauses_only=True))
                 if date is not None and rule.date_roles and date.role not in rule.date_roles:
                     date = None  # a membership dates from when it began, not from any date nearby
                 for partner in partners or [None]:
@@ -681,7 +700,7 @@ class ClaimAssembler:
             if (first, last) in seen_spans:
                 continue
             seen_spans.add((first, last))
-            seg_start, seg_end = _segment(ctx.span, first)
+            seg_start, seg_end = ctx.segment(first)
             if previous is not None and first > ctx.span.start and doc[first - 1].lower_ in ("und", "sowie", "aber"):
                 speaker = previous  # "verurteilte … und forderte Baku … auf": one subject, two verbs
             else:
@@ -866,7 +885,7 @@ class ClaimAssembler:
         for k, (first, last, match) in enumerate(cues):
             lo = cues[k - 1][1] + 1 if k else ctx.span.start
             hi = cues[k + 1][0] if k + 1 < len(cues) else ctx.span.end
-            seg = _segment(ctx.span, first, clauses_only=True)
+            seg = ctx.segment(first, clauses_only=True)
             orgs = [m for m in orgs_all if lo <= m.span.start < hi]
             if not orgs and doc[seg[0]].lower_ in _RELATIVES:  # "…, dem auch Tadschikistan angehört"
                 orgs = [m for m in orgs_all if m.span.start < seg[0]][-1:]
@@ -1122,7 +1141,7 @@ class ClaimAssembler:
             # the state where a group lives: "in Kasachstan", "Kasachstans Bevölkerung";
             # a bare demonym (Russen, Ukrainer) names the group, not the place
             doc = ctx.span.doc
-            seg = _segment(ctx.span, cue, clauses_only=True)
+            seg = ctx.segment(cue, clauses_only=True)
             where = [m for m in pool if _distance(m.span, cue) <= 12 and seg[0] <= m.span.start < seg[1] and (
                 m.prep in ("in", "nach") or _genitive(m)
                 or (m.span.end < len(doc) and self.population_nouns.search(doc[m.span.end].lower_)))]
@@ -1294,7 +1313,7 @@ class ClaimAssembler:
             return True
         # "unterhalten Armenien und Aserbaidschan nicht", "erkennt … nicht an": a clause's
         # own "nicht" stands at its end, before the verb's last part at most
-        start, k = _segment(ctx.span, cue)
+        start, k = ctx.segment(cue)
         last: list[Token] = []  # the segment's last two words, the last first
         while k > start and len(last) < 2:
             k -= 1
@@ -1325,30 +1344,9 @@ _OBJECT_SKIP = {"will", "wollen", "wollte", "soll", "sollen", "möchte", "bislan
 
 
 _CLAUSE_STOPS = frozenset({";"})
+_BOUNDARY_MARKS = re.compile(r"[;:–—(),]")
 _SEGMENT_STOPS = frozenset({";", ":", "–", "—", "(", ")"})
 _SUBORDINATE_OPENERS = _SUBORDINATORS | _RELATIVES | {"als", "so"}
-
-
-def _segment(sent: Span, i: int, clauses_only: bool = False) -> tuple[int, int]:
-    """The stretch of the clause around token ``i`` up to the nearest subordinate-clause
-    boundaries (a comma before dass/weil/…, a relative pronoun; unless ``clauses_only``,
-    also a dash, a colon or a bracket)."""
-    doc = sent.doc
-    stops = _CLAUSE_STOPS if clauses_only else _SEGMENT_STOPS
-
-    def boundary(j: int) -> bool:
-        text = doc[j].text
-        if text in stops:
-            return True
-        return text == "," and j + 1 < sent.end and doc[j + 1].lower_ in _SUBORDINATE_OPENERS
-
-    start = i
-    while start > sent.start and not boundary(start - 1):
-        start -= 1
-    end = i + 1
-    while end < sent.end and not boundary(end):
-        end += 1
-    return start, end
 
 
 def _after_mentions(ctx: Sentence, first: int, last: int, speaker: Mention) -> tuple[int, int] | None:
