@@ -230,3 +230,10 @@ def test_co_chairs_are_those_listed_with_the_cue_not_the_main_clause_subject(nlp
     chairs = {c.actor.id for c in doc._.claims if c.relation == "chair_of"}
     assert chairs == {"RUS", "FRA", "USA"}
     assert all(c.value.id == "org:minsk-gruppe" for c in doc._.claims if c.relation == "chair_of")
+
+
+def test_a_bracketing_membership_cue_takes_the_organisation_inside_it(nlp):
+    doc = run(nlp, "Georgien ist seit 1992 Mitglied der Vereinten Nationen, trat 1999 der OSZE bei "
+                   "und gehört seit 2000 der Welthandelsorganisation an.")
+    found = {(c.value.id, c.date.value if c.date else None) for c in doc._.claims if c.relation == "member_of"}
+    assert found == {("UN", "1992"), ("OSCE", "1999"), ("WTO", "2000")}

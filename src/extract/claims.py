@@ -886,7 +886,9 @@ class ClaimAssembler:
             lo = cues[k - 1][1] + 1 if k else ctx.span.start
             hi = cues[k + 1][0] if k + 1 < len(cues) else ctx.span.end
             seg = ctx.segment(first, clauses_only=True)
-            orgs = [m for m in orgs_all if lo <= m.span.start < hi]
+            # a bracketing cue holds its organisation (trat 2012 der OSZE bei), where it holds one
+            orgs = [m for m in orgs_all if first < m.span.start and m.span.end <= last] or \
+                [m for m in orgs_all if lo <= m.span.start < hi]
             if not orgs and doc[seg[0]].lower_ in _RELATIVES:  # "…, dem auch Tadschikistan angehört"
                 orgs = [m for m in orgs_all if m.span.start < seg[0]][-1:]
             if not orgs:
