@@ -237,3 +237,9 @@ def test_a_bracketing_membership_cue_takes_the_organisation_inside_it(nlp):
                    "und gehört seit 2000 der Welthandelsorganisation an.")
     found = {(c.value.id, c.date.value if c.date else None) for c in doc._.claims if c.relation == "member_of"}
     assert found == {("UN", "1992"), ("OSCE", "1999"), ("WTO", "2000")}
+
+
+def test_a_separable_verbs_particle_closing_the_clause_is_not_part_of_the_object(nlp):
+    doc = run(nlp, "Präsident Tokajew sprach sich am Montag für eine friedliche Lösung aus.")
+    stances = [c for c in doc._.claims if c.relation == "stance"]
+    assert [c.value.text for c in stances] == ["eine friedliche Lösung"]

@@ -1345,6 +1345,7 @@ _OBJECT_SKIP = {"will", "wollen", "wollte", "soll", "sollen", "möchte", "bislan
                 "sich", "für", "sei", "seine", "ihre", "sein", "ihr", "ebenfalls", "bereits", "stets", "immer", "noch"}
 
 
+_PARTICLES = frozenset({"aus", "an", "ab", "vor", "ein", "auf", "zurück", "fest", "bei"})
 _CLAUSE_STOPS = frozenset({";"})
 _BOUNDARY_MARKS = re.compile(r"[;:–—(),]")
 _SEGMENT_STOPS = frozenset({";", ":", "–", "—", "(", ")"})
@@ -1599,6 +1600,8 @@ def _object(ctx: Sentence, first: int, last: int, seg_start: int, seg_end: int, 
         while b > a and (doc[b - 1].is_punct or doc[b - 1].lower_ in _OBJECT_SKIP | {"hat", "haben", "werde", "wird", "habe", "und", "oder"}
                          or doc[b - 1].is_space):
             b -= 1
+        if b - 1 > a and doc[b - 1].lower_ in _PARTICLES and all(t.is_punct or t.is_space for t in doc[b:seg_end]):
+            b -= 1  # the verb's own particle closing the clause (sprach sich für … aus)
         return (a, b) if b > a else None
 
     if infinitive:
