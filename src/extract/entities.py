@@ -47,7 +47,6 @@ How a document is read
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import json
 import re
 import unicodedata
@@ -66,6 +65,7 @@ from spacy.tokens import Doc, Span, Token
 from spacy.util import ensure_path
 
 from . import extensions  # noqa: F401  (registers Doc._.ref_date)
+from .lexicon import lemma_lookup
 
 DATA_DIR = Path(__file__).parent / "data"
 # name → file; the component's whole state (written by to_disk, read by from_disk).
@@ -134,14 +134,7 @@ def write_records(records: dict[str, Any], path: Path) -> None:
 def common_words() -> frozenset[str]:
     """German word forms and lemmas (spacy-lookups-data): a capitalised token in here is a
     common noun or a sentence-initial word, not a name (Männer, Gespräche, Regierung)."""
-    try:
-        import spacy_lookups_data
-
-        path = Path(spacy_lookups_data.__file__).parent / "data" / "de_lemma_lookup.json.gz"
-        with gzip.open(path, "rt", encoding="utf-8") as f:
-            table = json.load(f)
-    except (ImportError, OSError):  # the lookups package is a dependency; degrade, don't fail
-        return frozenset()
+    table = lemma_lookup()  # empty without the lookups package: degrade, don't fail
     return frozenset(table) | frozenset(table.values())
 
 
