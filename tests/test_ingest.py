@@ -122,6 +122,24 @@ def test_html_main_text_keeps_source_offsets(tmp_path):
     assert "var a=1" not in source.text and "Impressum" not in source.text
 
 
+def test_html_a_bare_ampersand_is_text_and_an_entity_one_character(tmp_path):
+    page = (
+        "<html><body><article><h1>Handel mit Kasachstan</h1><p>Die Firma Fisch & Co liefert seit 2015 Maschinen "
+        "nach Kasachstan und Usbekistan, berichtet die Kammer.</p><p>Die Exporte nach Kasachstan stiegen 2022 "
+        "deutlich, die Importe aus Usbekistan sanken leicht, so die Kammer in ihrem Bericht.</p>"
+        "</article></body></html>"
+    )  # no ";" anywhere after the "&": an entity's end would not be found
+    path = tmp_path / "page.html"
+    path.write_text(page, encoding="utf-8")
+    text = read_source(path).text
+    assert len(text) == len(page)
+    assert "Fisch & Co liefert" in text
+    entity = page.replace("deutlich,", "deutlich &lt;&gt;")
+    path.write_text(entity, encoding="utf-8")
+    i = entity.index("&lt;")
+    assert read_source(path).text[i : i + 8] == "<   >   "
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=300))
 def test_cleaning_never_loses_the_map(text):

@@ -246,15 +246,13 @@ def html_main_text(source: str, path: Path | str = "<html>") -> str:
     for offset, text in parser.nodes:
         if offset < 0 or not text.strip() or _normalise_ws(text) not in kept:
             continue
-        raw_len = len(text) if not text.startswith("&") else None
-        if raw_len is None or source[offset : offset + len(text)] != text:
-            # an entity: one decoded character standing for the whole reference
+        if source.startswith(text, offset):  # as written (a bare "&" too; "&amp;" keeps its "&")
+            out[offset : offset + len(text)] = list(text)
+        else:  # an entity: one decoded character standing for the whole reference
             end = source.index(";", offset) + 1
             out[offset] = text[:1]
             for i in range(offset + 1, end):
                 out[i] = " "
-        else:
-            out[offset : offset + len(text)] = list(text)
     return "".join(out)
 
 
