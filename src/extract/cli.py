@@ -61,8 +61,9 @@ def _evaluate(args) -> int:
 def _analyse(paths: list[str], model: str | None, components: tuple[str, ...], show) -> int:
     """Run the first pipeline stages over files (or folders of them) and ``show`` each
     analysed document; a file that cannot be read is named and skipped (exit status 1)."""
-    from .ingest import IngestError, clean, corpus_files, read_metadata, read_source, reference_date
+    from .ingest import IngestError, corpus_files, read_source
     from .pipeline import load_pipeline
+    from .run import prepare
 
     nlp, _ = load_pipeline(model, components=components)
     failed = 0
@@ -73,10 +74,7 @@ def _analyse(paths: list[str], model: str | None, components: tuple[str, ...], s
             print(f"extract: {err.path}: {err.reason}", file=sys.stderr)
             failed += 1
             continue
-        cleaned = clean(source.text)
-        doc = nlp.make_doc(cleaned.text)
-        doc._.doc_id = source.doc_id
-        doc._.ref_date = reference_date(read_metadata(source, cleaned.text))
+        doc, cleaned, _ = prepare(nlp, source)
         show(source, cleaned, nlp(doc))
     return 1 if failed else 0
 

@@ -9,8 +9,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from spacy.tokens import Doc
+
 from . import __version__
-from .ingest import SUFFIXES, Cleaned, IngestError, Source, clean, corpus_files, read_metadata, read_source, reference_date
+from .ingest import MAX_BYTES, SUFFIXES, Cleaned, IngestError, Source, clean, corpus_files, read_metadata, read_source, reference_date
 from .models import Claim, DocumentRecord, Evidence, Failure
 from .output import dumps, write_json, write_jsonl
 from .pipeline import load_pipeline
@@ -46,8 +48,9 @@ def to_original(claim: Claim, cleaned: Cleaned, source: Source) -> Claim:
     return claim.model_copy(update={"evidence": evidence, "claim_id": claim_id(claim)})
 
 
-def process(nlp, source: Source, pipeline: str = "") -> tuple[DocumentRecord, list[Claim]]:
-    """One document through ingestion and the pipeline; ``pipeline`` labels the record."""
+def prepare(nlp, source: Source) -> tuple[Doc, Cleaned, dict]:
+    """A read document made ready for the pipeline: cleaned, its metadata read, and a Doc
+    that knows its id, text, reference date and pull quotes."""
     cleaned = clean(source.text)
     meta = read_metadata(source, cleaned.text)
     doc = nlp.make_doc(cleaned.text)
@@ -55,6 +58,12 @@ def process(nlp, source: Source, pipeline: str = "") -> tuple[DocumentRecord, li
     doc._.text = cleaned.text  # what the Doc was made of: no stage need rebuild it
     doc._.ref_date = reference_date(meta)
     doc.spans["pull_quote"] = [s for a, b in cleaned.pull_quotes if (s := doc.char_span(a, b, alignment_mode="expand"))]
+    return doc, cleaned, meta
+
+
+def process(nlp, source: Source, pipeline: str = "") -> tuple[DocumentRecord, list[Claim]]:
+    """One document through ingestion and the pipeline; ``pipeline`` labels the record."""
+    doc, cleaned, meta = prepare(nlp, source)
     doc = nlp(doc)
     claims = [to_original(c, cleaned, source) for c in (doc._.claims or [])]
     record = DocumentRecord(
@@ -77,8 +86,11 @@ def pipeline_key(label: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def _fingerprint(path: Path) -> str:
-    """The document's bytes and its sidecar's, if any."""
+def _fingerprint(path: Path) -> str | None:
+    """The document's bytes and its sidecar's, if any; None for a file too large to read
+    (it fails, and failures are not cached)."""
+    if path.stat().st_size > MAX_BYTES:
+        return None
     digest = hashlib.sha256(path.read_bytes())
     sidecar = path.with_name(path.stem + ".meta.json")
     if sidecar.exists():
@@ -159,8 +171,9 @@ def run_corpus(corpus: Path, outdir: Path | None = None, model: str | None = Non
                             "claims": [c.model_dump(mode="json") for c in claims]}
     progress.close()
     result.pipeline = state["info"].label() if state["info"] else (label or "")
-    if state["info"] is not None:
+    if state["info"] is not None and result.pipeline != label:
         key = pipeline_key(result.pipeline)
+    if state["info"] is not None:
         for entry in fresh.values():
             entry["key"] = entry["key"] or key
     result.claims.sort(key=lambda c: (c.doc_id, c.evidence[0].start, c.relation, c.claim_id))
