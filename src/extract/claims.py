@@ -33,6 +33,8 @@ _ZU_INFINITIVE = re.compile(r"[a-zäöü]{2,}zu[a-zäöüß]{2,}(en|ern|eln)")  
 _NAMING = {"bezeichnung", "namen", "namens", "genannt", "titel", "name", "motto", "codename"}
 _LOCATIVE = {"in", "im", "auf", "am", "bei", "aus"}
 _CUT = re.compile(r"[;:]")
+# a report that names its source (laut X, X zufolge), not a verb of saying: it attributes a speech act
+_ATTRIBUTION = re.compile(r"laut|zufolge|nach angaben", re.IGNORECASE)
 _QUOTED = re.compile(r"[„\"»‚']([^“\"«‘']{2,80})[“\"«‘']")
 
 
@@ -420,6 +422,7 @@ class ClaimAssembler:
         cfg = load_data(rules)
         self.rules = [Rule.from_config(rel, spec) for rel, spec in cfg["relations"].items()]
         self.modality = [(m, _rx(p)) for m, p in cfg["modality"].items()]
+        self.modality_named = dict(self.modality)
         self.negation = _rx(cfg["negation"])
         self.prepositions = set(cfg["prepositions"])
         self.date_ignore = {w.lower() for w in cfg.get("date_ignore", [])}
@@ -687,7 +690,7 @@ class ClaimAssembler:
         reported, attributed, attribution = None, None, (0, 0)
         for name, pattern in self.modality:
             m = ctx.search(pattern) if name == "reported" else None
-            if m and re.search(r"laut|zufolge|nach angaben", m.group(0), re.IGNORECASE):
+            if m and _ATTRIBUTION.search(m.group(0)):
                 reported, attributed = "reported", self._source(ctx, m)
                 cue_at = ctx.token_at(m.start())
                 src = [x for x in ctx.mentions if attributed and x.id == attributed.id]
@@ -815,7 +818,7 @@ class ClaimAssembler:
         venue_cue = ctx.search(self.venue_cues) if self.venue_cues else None
         modality = "asserted"
         for name in ("planned", "intended"):
-            if ctx.search(dict(self.modality)[name]):
+            if ctx.search(self.modality_named[name]):
                 modality = name
                 break
         claims = []
@@ -1157,8 +1160,7 @@ class ClaimAssembler:
             if any(t.lower_ in ("er", "sie") for t in near):  # "Dort traf er …": the person last spoken of
                 referent = _last_subject(doc, ctx.span.start)
                 if referent is not None and referent.id not in {m.id for m in pool}:
-                    pool = [referent] + pool
-                    return _unique([referent] + [m for m in pool if m is not referent and m.prep is None][:0])
+                    return [referent]
         free = [m for m in pool if (m.prep is None or m.prep not in self.prepositions or m.prep in rule.free_preps)
                 and not (_attached_genitive(m) and not rule.cues.pattern.search(ctx.span.doc[m.span.start - 1].lower_))]
         if rule.every_actor and rule.prefer[:1] == ("PER",) and any(m.label == "PER" for m in free):
@@ -1286,7 +1288,7 @@ class ClaimAssembler:
             if not m:
                 continue
             if modality == "reported":
-                if speech_act and not re.search(r"laut|zufolge|nach angaben", m.group(0), re.IGNORECASE):
+                if speech_act and not _ATTRIBUTION.search(m.group(0)):
                     continue
                 return "reported", self._source(ctx, m)
             return modality, None
