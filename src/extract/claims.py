@@ -172,6 +172,15 @@ class DocIndex:
         b = min(b, len(self.ends))
         return self.text[self.starts[a]:self.ends[b - 1]] if a < b else ""
 
+    def negated(self, negation: re.Pattern, tokens: tuple[int, int]) -> bool:
+        """Whether ``negation`` occurs in the token range (on lowered text, as ``Sentence.search``)."""
+        a, b = tokens
+        b = min(b, len(self.ends))
+        if a >= b:
+            return False
+        find, lower = finder(negation)
+        return bool(find.search((self.lower if lower else self.text)[self.starts[a]:self.ends[b - 1]]))
+
     def lower_of(self, span: Span) -> str:
         return self.lower[span.start_char:span.end_char]
 
@@ -725,7 +734,7 @@ class ClaimAssembler:
             if not text or (rule.not_objects is not None and rule.not_objects.search(text)):
                 continue
             negative = bool(rule.negative_cues and rule.negative_cues.search(match.group(0))) or bool(
-                self.negation.search(ctx.shared.slice_text(max(seg_start, first - 3), min(seg_end, last + 3))))
+                ctx.shared.negated(self.negation, (max(seg_start, first - 3), min(seg_end, last + 3))))
             if infinitive:
                 # the addressee (request) or the accused (vorwerfen) stands between speaker and content
                 lo = min(first, speaker.span.end if speaker.span is not None else first)
@@ -900,7 +909,7 @@ class ClaimAssembler:
             members = _unique(members + self._group(ctx, first, found, None, within=seg))
             if not members and topic is not None and any(t.lower_ in ("es", "sie") for t in doc[seg[0]:seg[1]]):
                 members = [topic]  # "Der SOZ gehört es seit ihrer Gründung an": the state spoken of
-            negative = bool(self.negation.search(ctx.shared.slice_text(lo, hi)))
+            negative = bool(ctx.shared.negated(self.negation, (lo, hi)))
             date = self._date(ctx, first, segment=(lo, hi))
             if date is not None and self.leaving.search(match.group(0)):
                 date = date.model_copy(update={"role": "end"})  # trat 2012 aus: the membership ended
@@ -1073,7 +1082,7 @@ class ClaimAssembler:
                     claim_id="", doc_id=doc._.doc_id or "", relation="agreement", actor=actor.entity(),
                     partner=partner.entity() if partner else None, value=TextValue(type="text", text=text),
                     date=date, qualifiers=self._qualifiers(rule, ctx), modality=self._modality(rule, ctx, doc)[0],
-                    polarity="negative" if self.negation.search(ctx.shared.slice_text(b, ctx.span.end)) and not signed else "positive",
+                    polarity="negative" if ctx.shared.negated(self.negation, (b, ctx.span.end)) and not signed else "positive",
                     evidence=[self._evidence(ctx, doc)], confidence=rule.confidence,
                 ))
         return claims
@@ -1312,8 +1321,7 @@ class ClaimAssembler:
         if rule.negative_cues is not None and ctx.search(rule.negative_cues):
             return True
         doc = ctx.span.doc
-        window = ctx.shared.slice_text(max(ctx.span.start, cue - 3), min(ctx.span.end, cue + 4))
-        if self.negation.search(window):
+        if ctx.shared.negated(self.negation, (max(ctx.span.start, cue - 3), min(ctx.span.end, cue + 4))):
             return True
         # "unterhalten Armenien und Aserbaidschan nicht", "erkennt … nicht an": a clause's
         # own "nicht" stands at its end, before the verb's last part at most
