@@ -1040,13 +1040,11 @@ class ClaimAssembler:
 
     def _previous_states(self, ctx: Sentence) -> list[Mention]:
         """The states the sentence before this one names, for an anaphoric "hierfür"."""
-        doc = ctx.span.doc
-        sent = doc[ctx.span.start].sent
+        doc, sent = ctx.span.doc, ctx.sentence
         if sent.start == 0:
             return []
-        prev = doc[sent.start - 1].sent
         out: list[Mention] = []
-        for e in prev.ents:
+        for e in ctx.shared.ents.within(doc[sent.start - 1].sent):
             if e.label_ == "COUNTRY" and e.kb_id_ and e.kb_id_ not in {m.id for m in out}:
                 out.append(Mention(e, "COUNTRY", e.kb_id_, None))
         return out[:2]
