@@ -14,7 +14,7 @@ from spacy.tokens import Doc
 from . import __version__
 from .ingest import MAX_BYTES, SUFFIXES, Cleaned, IngestError, Source, clean, corpus_files, read_metadata, read_source, reference_date
 from .models import Claim, DocumentRecord, Evidence, Failure
-from .output import dumps, write_json, write_jsonl
+from .output import write_json, write_jsonl
 from .pipeline import load_pipeline
 
 CACHE = "cache.json"  # per-document results of the last run, for incremental runs
@@ -30,12 +30,15 @@ class RunResult:
     seconds: float = 0.0
 
 
+# What a claim's id leaves out: the id itself, where it was found, how sure the rule was.
+_NOT_IN_ID = {"claim_id", "evidence", "confidence", "qualifiers"}
+
+
 def claim_id(claim: Claim) -> str:
-    """Stable across runs: a hash of what the claim says, not of where or when found."""
-    data = claim.model_dump(mode="json")
-    # Blanked in place rather than left out, so the key keeps every field in its place.
-    data.update(claim_id="", evidence=[], confidence=None, qualifiers={})
-    return "c-" + hashlib.sha256(dumps(data).encode("utf-8")).hexdigest()[:12]
+    """Stable across runs: a hash of what the claim says, not of where or when found.
+    Hashed from pydantic's own JSON (fields in their declared order): deterministic, and
+    several times faster than dumping to a dict and encoding that."""
+    return "c-" + hashlib.sha256(claim.model_dump_json(exclude=_NOT_IN_ID).encode("utf-8")).hexdigest()[:12]
 
 
 def to_original(claim: Claim, cleaned: Cleaned, source: Source) -> Claim:
