@@ -152,6 +152,7 @@ class DocIndex:
         self.timexes = _Positioned([s for s in doc.spans.get("timex", []) if s._.timex])  # normalised ones only
         self.quantities = _Positioned([s for s in doc.spans.get("quantity", []) if s._.quantity])
         self.parsed = doc.has_annotation("DEP")
+        self.doc_id = doc._.doc_id or ""
         self.text = doc_text(doc)
         self.lower = lowered(self.text)
         self.starts, lengths = doc.to_array([IDX, LENGTH]).T.tolist() if len(doc) else ([], [])
@@ -362,6 +363,13 @@ def _preceding_word(doc: Doc, i: int, prepositions: set[str]) -> str | None:
     return None
 
 
+def _claim(rule: Rule, ctx: Sentence, actor: Entity, **fields) -> Claim:
+    """A claim the rule found in the clause, with its document, relation, the clause as
+    evidence and the rule's confidence."""
+    return Claim(claim_id="", doc_id=ctx.shared.doc_id, relation=rule.relation, actor=actor, evidence=[ctx.evidence],
+                 confidence=rule.confidence, **fields)
+
+
 def _distance(span: Span | None, cue: int) -> int:
     if span is None:
         return 10_000
@@ -561,7 +569,6 @@ class ClaimAssembler:
         cue = ctx.token_at(match.start())
         modality, attributed = self._modality(rule, ctx, doc)
         polarity = "negative" if self._negative(rule, ctx, cue) else "positive"
-        evidence = [self._evidence(ctx, doc)]
 
         claims = []
         self._place = None
@@ -588,11 +595,10 @@ class ClaimAssembler:
                 for a in sides[0]:
                     for b in sides[1]:
                         if a.id != b.id:
-                            claims.append(Claim(
-                                claim_id="", doc_id=doc._.doc_id or "", relation=rule.relation, actor=a.entity(),
-                                partner=b.entity(), value=value, date=date, qualifiers=self._qualifiers(rule, ctx),
-                                modality=modality, polarity=polarity, attributed_to=attributed, evidence=evidence,
-                                confidence=rule.confidence))
+                            claims.append(_claim(
+                                rule, ctx, a.entity(), partner=b.entity(), value=value, date=date,
+                                qualifiers=self._qualifiers(rule, ctx), modality=modality, polarity=polarity,
+                                attributed_to=attributed))
                 continue
             pair = _compound_pair(ctx) if rule.relation in SYMMETRIC else None
             if pair:  # "der deutsch-usbekische Handel": both states in one word
@@ -664,23 +670,10 @@ class ClaimAssembler:
                         continue
                     if rule.partner and partner is None and (rule.relation in SYMMETRIC or rule.implicit):
                         continue
-                    claims.append(
-                        Claim(
-                            claim_id="",
-                            doc_id=doc._.doc_id or "",
-                            relation=rule.relation,
-                            actor=actor.entity(),
-                            partner=partner.entity() if partner else None,
-                            value=value,
-                            date=date,
-                            qualifiers=qualifiers,
-                            modality=modality,
-                            polarity=polarity,
-                            attributed_to=attributed,
-                            evidence=evidence,
-                            confidence=rule.confidence,
-                        )
-                    )
+                    claims.append(_claim(
+                        rule, ctx, actor.entity(), partner=partner.entity() if partner else None, value=value,
+                        date=date, qualifiers=qualifiers, modality=modality, polarity=polarity,
+                        attributed_to=attributed))
         return claims
 
 
@@ -759,13 +752,11 @@ class ClaimAssembler:
             modality = reported or next((name for name, pattern in self.modality
                                          if name != "reported" and pattern.search(segment_text)), "asserted")
             for partner in _unique(partners) or [None]:
-                claims.append(Claim(
-                    claim_id="", doc_id=doc._.doc_id or "", relation=rule.relation,
-                    actor=speaker.entity(), partner=partner.entity() if partner else None,
+                claims.append(_claim(
+                    rule, ctx, speaker.entity(), partner=partner.entity() if partner else None,
                     value=TextValue(type="text", text=text), date=date, qualifiers=qualifiers,
                     modality=modality, polarity="negative" if negative else "positive",
                     attributed_to=attributed if modality == "reported" else None,
-                    evidence=[self._evidence(ctx, doc)], confidence=rule.confidence,
                 ))
         return claims
 
@@ -813,10 +804,6 @@ class ClaimAssembler:
             return topic  # "Die Regierung hat zugesichert, … einzuhalten": the state the text is about
         return None
 
-    def _evidence(self, ctx: Sentence, doc: Doc) -> Evidence:
-        """The clause as evidence, without its surrounding white space."""
-        return ctx.evidence
-
     # ------------------------------------------------------------------ events
 
     def _events(self, rule: Rule, ctx: Sentence, doc: Doc) -> list[Claim]:
@@ -863,11 +850,9 @@ class ClaimAssembler:
             date = self._date(ctx, head.i)
             for host_id, label, place in {h[0]: h for h in hosts}.values():
                 qualifiers = {"place": place} if place else {}
-                claims.append(Claim(
-                    claim_id="", doc_id=doc._.doc_id or "", relation="hosts_event",
-                    actor=Entity(id=host_id, type=label, text=next((m.span.text for m in ctx.mentions if m.id == host_id), host_id)),
+                claims.append(_claim(
+                    rule, ctx, Entity(id=host_id, type=label, text=next((m.span.text for m in ctx.mentions if m.id == host_id), host_id)),
                     value=TextValue(type="text", text=text), date=date, qualifiers=qualifiers, modality=modality,
-                    evidence=[self._evidence(ctx, doc)], confidence=rule.confidence,
                 ))
         return claims
 
@@ -919,11 +904,9 @@ class ClaimAssembler:
                 date = None  # a membership dates from when it began, not from any date nearby
             for org in _unique(orgs):
                 for member in members:
-                    claims.append(Claim(
-                        claim_id="", doc_id=doc._.doc_id or "", relation="member_of", actor=member.entity(),
-                        value=org.entity(), date=date, modality=modality, attributed_to=attributed,
-                        polarity="negative" if negative else "positive",
-                        evidence=[self._evidence(ctx, doc)], confidence=rule.confidence,
+                    claims.append(_claim(
+                        rule, ctx, member.entity(), value=org.entity(), date=date, modality=modality,
+                        attributed_to=attributed, polarity="negative" if negative else "positive",
                     ))
         return claims
 
@@ -956,9 +939,8 @@ class ClaimAssembler:
         value = TextValue(type="text", text=name) if name else None
         modality, attributed = self._modality(rule, ctx, doc)
         date = self._date(ctx, cue)
-        return [Claim(claim_id="", doc_id=doc._.doc_id or "", relation="military_exercise", actor=x.entity(),
-                      partner=y.entity(), value=value, date=date, modality=modality, attributed_to=attributed,
-                      evidence=[self._evidence(ctx, doc)], confidence=rule.confidence)
+        return [_claim(rule, ctx, x.entity(), partner=y.entity(), value=value, date=date, modality=modality,
+                       attributed_to=attributed)
                 for i, x in enumerate(held) for y in held[i + 1:] if x.id != y.id]
 
     # ------------------------------------------------------------------ military presence
@@ -1013,12 +995,11 @@ class ClaimAssembler:
                 value = TextValue(type="text", text=ctx.shared.slice_text(a, b))
             owner_entity = owner.entity() if owner.label != "LOC" else Entity(id=_state_of(owner), type="COUNTRY", text=owner.span.text)
             denied = any(t.lower_.startswith("kein") for t in doc[max(ctx.span.start, head.i - 3) : head.i])
-            claims.append(Claim(
-                claim_id="", doc_id=doc._.doc_id or "", relation="military_presence", actor=owner_entity,
+            claims.append(_claim(
+                rule, ctx, owner_entity,
                 partner=Entity(id=_state_of(host), type="COUNTRY", text=host.span.text), value=value,
                 date=self._date(ctx, head.i), modality=modality, attributed_to=attributed,
                 polarity="negative" if denied else "positive",  # "keine russischen Truppen stationiert"
-                evidence=[self._evidence(ctx, doc)], confidence=rule.confidence,
             ))
         return claims
 
@@ -1076,12 +1057,11 @@ class ClaimAssembler:
             pairs = self._parties(rule, ctx, head.i, a, b, sides, topic)
             date = self._date(ctx, head.i)
             for actor, partner in pairs:
-                claims.append(Claim(
-                    claim_id="", doc_id=doc._.doc_id or "", relation="agreement", actor=actor.entity(),
+                claims.append(_claim(
+                    rule, ctx, actor.entity(),
                     partner=partner.entity() if partner else None, value=TextValue(type="text", text=text),
                     date=date, qualifiers=self._qualifiers(rule, ctx), modality=self._modality(rule, ctx, doc)[0],
                     polarity="negative" if ctx.shared.negated(self.negation, (b, ctx.span.end)) and not signed else "positive",
-                    evidence=[self._evidence(ctx, doc)], confidence=rule.confidence,
                 ))
         return claims
 
