@@ -149,8 +149,13 @@ class DocIndex:
     def __init__(self, doc: Doc):
         self.doc = doc
         self.ents = _Positioned(list(doc.ents))
-        self.timexes = _Positioned([s for s in doc.spans.get("timex", []) if s._.timex])  # normalised ones only
-        self.quantities = _Positioned([s for s in doc.spans.get("quantity", []) if s._.quantity])
+        # Normalised dates and numbers only, each value read once: an extension attribute
+        # is a lookup through spaCy's Underscore object on every access.
+        timexes = [(s, s._.timex) for s in doc.spans.get("timex", [])]
+        quantities = [(s, s._.quantity) for s in doc.spans.get("quantity", [])]
+        self.timexes = _Positioned([s for s, value in timexes if value])
+        self.quantities = _Positioned([s for s, value in quantities if value])
+        self._values = {id(s): value for s, value in timexes + quantities if value}  # the spans above are kept alive here
         self.parsed = doc.has_annotation("DEP")
         self.doc_id = doc._.doc_id or ""
         self.text = doc_text(doc)
@@ -181,6 +186,10 @@ class DocIndex:
             return False
         find, lower = finder(negation)
         return bool(find.search((self.lower if lower else self.text)[self.starts[a]:self.ends[b - 1]]))
+
+    def value(self, span: Span) -> DateValue | NumberValue:
+        """``span._.timex`` or ``span._.quantity`` of one of the index's own spans."""
+        return self._values[id(span)]
 
     def lower_of(self, span: Span) -> str:
         return self.lower[span.start_char:span.end_char]
@@ -981,8 +990,8 @@ class ClaimAssembler:
                 continue
             value = None
             if troops:
-                counts = [q for q in ctx.quantities if q._.quantity.type == "count" and 0 < head.i - q.end + 1 <= 3]
-                value = counts[-1]._.quantity if counts else None
+                counts = [q for q in ctx.quantities if ctx.shared.value(q).type == "count" and 0 < head.i - q.end + 1 <= 3]
+                value = ctx.shared.value(counts[-1]) if counts else None
             else:
                 a, b = head.i, head.i + 1
                 while a - 1 >= ctx.span.start and (doc[a - 1].like_num or doc[a - 1].lower_ in self.number_words
@@ -1207,8 +1216,8 @@ class ClaimAssembler:
             return [(TextValue(type="text", text=text), None) if text else (None, None)]
         pool = [
             span for span in ctx.quantities
-            if span._.quantity.type == kind and not (rule.unit and span._.quantity.unit != rule.unit)
-            and span._.quantity.amount >= rule.count_min
+            if (q := ctx.shared.value(span)).type == kind and not (rule.unit and q.unit != rule.unit)
+            and q.amount >= rule.count_min
             and (rule.count_of is None or rule.count_of.search(span.text)
                  or (span.end < ctx.span.end and rule.count_of.search(ctx.span.doc[span.end].lower_)))
         ]
@@ -1226,9 +1235,9 @@ class ClaimAssembler:
 
             pool = [span for span in pool
                     if min(reach(span, c) for c, _ in own) <= min((reach(span, c) for c, _ in rivals), default=10_000)]
-            return [(span._.quantity, span) for span in pool]
+            return [(ctx.shared.value(span), span) for span in pool]
         best = min(pool, key=lambda s: _distance(s, cue))
-        return [(best._.quantity, best)]
+        return [(ctx.shared.value(best), best)]
 
     def _text(self, rule: Rule, ctx: Sentence, cue: int) -> str | None:
         """A name in quotes that is the cue's own (Übungen … mit der Bezeichnung
@@ -1255,17 +1264,17 @@ class ClaimAssembler:
             prev = doc[sent.start - 1].sent if sent.start > 0 else None
             pool = [s for s in shared.timexes.within(prev) if shared.lower_of(s) not in self.date_ignore] if prev is not None else []
             cue = prev.end if prev is not None else cue
-        pool = [s for s in pool if _span_years(s._.timex.value) <= 20]  # "in diesem Jahrhundert" dates nothing
+        pool = [s for s in pool if _span_years(shared.value(s).value) <= 20]  # "in diesem Jahrhundert" dates nothing
         if segment is not None:
             pool = [s for s in pool if segment[0] <= s.start < segment[1]]
         # a date in brackets belongs to what the brackets follow: the figure right before them
         pool = [s for s in pool if (p := shared.parens(s.start)) is None or p == shared.parens(cue) or 0 <= p - cue <= 6]
-        if numeric and any(s._.timex.role == "as_of" for s in pool):
-            pool = [s for s in pool if s._.timex.role == "as_of"]
+        if numeric and any(shared.value(s).role == "as_of" for s in pool):
+            pool = [s for s in pool if shared.value(s).role == "as_of"]
         if not pool:
             return None
         best = min(pool, key=lambda s: _distance(s, cue))
-        t: DateValue = best._.timex
+        t: DateValue = shared.value(best)
         return t if t.value else None
 
     def _modality(self, rule: Rule, ctx: Sentence, doc: Doc) -> tuple[str, Entity | None]:
