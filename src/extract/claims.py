@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
-from spacy.attrs import IDX, LENGTH
+import numpy
+from spacy.attrs import IDX, LENGTH, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
@@ -490,7 +492,7 @@ class ClaimAssembler:
         positions = self.cue_index.positions(shared.lower)
         quotes = [(s.start_char, s.end_char) for s in doc.spans.get("pull_quote", [])]
         in_quote: dict[str, bool] = {}
-        cued_sentences = (s for s in doc.sents if self.cue_index.holds(positions, s.start_char, s.end_char, self.cue_kinds))
+        cued_sentences = self._cued_sentences(shared, positions)
         for sentence, sent in ((sentence, unit) for sentence in cued_sentences for unit in _clauses(sentence, shared)):
             if not self.cue_index.holds(positions, sent.start_char, sent.end_char, self.cue_kinds):
                 continue  # no cue can begin in the clause
@@ -553,6 +555,23 @@ class ClaimAssembler:
         # A fact found only in a pull quote is left to the body text that states it.
         doc._.claims = [c for k, c in found.items() if not in_quote[k]]
         return doc
+
+    def _cued_sentences(self, shared: DocIndex, positions: list[tuple[int, frozenset]]) -> Iterator[Span]:
+        """The sentences in which a cue may begin, in order: found from where cues begin,
+        rather than by making every sentence's Span and asking it."""
+        doc = shared.doc
+        if not self.cue_index.anywhere.isdisjoint(self.cue_kinds) or not doc.has_annotation("SENT_START"):
+            yield from doc.sents  # a cue may begin anywhere (or spaCy's own error: a Doc without sentences)
+            return
+        starts = [0, *(numpy.flatnonzero(doc.to_array(SENT_START)[1:] == 1) + 1).tolist(), len(doc)]
+        last = -1
+        for at, kinds in positions:
+            if kinds.isdisjoint(self.cue_kinds):
+                continue
+            k = bisect_right(starts, bisect_right(shared.ends, at)) - 1
+            if k > last and starts[k] < len(doc):
+                last = k
+                yield Span(doc, starts[k], starts[k + 1])
 
     # ------------------------------------------------------------------ one rule
 
