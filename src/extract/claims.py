@@ -454,7 +454,6 @@ class ClaimAssembler:
         self.negation = _rx(cfg["negation"])
         self.prepositions = set(cfg["prepositions"])
         self.date_ignore = {w.lower() for w in cfg.get("date_ignore", [])}
-        self._place: str | None = None  # the city a visit went to
         self.object_end = _rx(cfg.get("object_end"))
         self.presence = {k: re.compile(v) for k, v in cfg["relations"]["military_presence"]["nouns"].items()}
         self.number_words = set(cfg.get("number_words", []))
@@ -599,7 +598,6 @@ class ClaimAssembler:
         polarity = "negative" if self._negative(rule, ctx, cue) else "positive"
 
         claims = []
-        self._place = None
         for value, value_span in self._values(rule, ctx, cue):
             if rule.needs_value and value is None:
                 continue
@@ -684,8 +682,9 @@ class ClaimAssembler:
                 partners = []
             date = self._date(ctx, anchor, numeric=rule.value in _NUMERIC)
             qualifiers = self._qualifiers(rule, ctx)
-            if self._place and rule.relation == "visit":
-                qualifiers["place"] = self._place
+            if rule.relation == "visit" and (place := next(
+                    (m.id for m in ctx.mentions if m.label == "LOC" and m.span is value_span), None)):
+                qualifiers["place"] = place  # the city visited, which ``_values`` gave as its state
             for actor in actors:
                 if rule.every_actor and actor.span is not None and len(actors) > 1:
                     # coordinated members may sit in another (relative) clause than the date
@@ -1223,8 +1222,7 @@ class ClaimAssembler:
             if not pool:
                 return [(None, None)]
             best = min(pool, key=lambda m: (_distance(m.span, cue), m.span.start < cue))
-            if best.label == "LOC":  # a city visited stands for its state; the city is the place
-                self._place = best.id
+            if best.label == "LOC":  # a city visited stands for its state (the city is the visit's place)
                 return [(Entity(id=_state_of(best), type="COUNTRY", text=best.span.text), best.span)]
             after = [m for m in pool if m.span.start in (best.span.end, best.span.end + 1)]
             if best.span[-1].text.count("-") and after:
