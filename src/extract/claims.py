@@ -597,6 +597,13 @@ class ClaimAssembler:
         modality, attributed = self._modality(rule, ctx, doc)
         polarity = "negative" if self._negative(rule, ctx, cue) else "positive"
 
+        named = {m.id for m in ctx.mentions}
+        sides = _between(ctx, cue) if rule.relation in SYMMETRIC and rule.partner else None
+        if sides and len({m.id for m in ctx.mentions if m.label == "PER"}) >= 2 and \
+                not all(m.label == "PER" for side in sides for m in side):
+            sides = None  # two named persons meeting outrank "zwischen X und kasachischen Vertretern"
+        pair = _compound_pair(ctx) if rule.relation in SYMMETRIC else None
+
         claims = []
         for value, value_span in self._values(rule, ctx, cue):
             if rule.needs_value and value is None:
@@ -611,11 +618,6 @@ class ClaimAssembler:
             # With one claim per value, the value's own position anchors its arguments.
             anchor = value_span.start if rule.per_value and value_span is not None else cue
             taken = ({id(value_span)} if value_span is not None else set()) | taken_mods
-            named = {m.id for m in ctx.mentions}
-            sides = _between(ctx, cue) if rule.relation in SYMMETRIC and rule.partner else None
-            if sides and len({m.id for m in ctx.mentions if m.label == "PER"}) >= 2 and \
-                    not all(m.label == "PER" for side in sides for m in side):
-                sides = None  # two named persons meeting outrank "zwischen X und kasachischen Vertretern"
             if sides:
                 date = self._date(ctx, anchor)
                 for a in sides[0]:
@@ -626,7 +628,6 @@ class ClaimAssembler:
                                 qualifiers=self._qualifiers(rule, ctx), modality=modality, polarity=polarity,
                                 attributed_to=attributed))
                 continue
-            pair = _compound_pair(ctx) if rule.relation in SYMMETRIC else None
             if pair:  # "der deutsch-usbekische Handel": both states in one word
                 actors, partners = [pair[0]], [pair[1]]
             elif rule.implicit and rule.partner and topic is not None and (
@@ -1440,8 +1441,8 @@ def _between(ctx: Sentence, cue: int) -> tuple[list[Mention], list[Mention]] | N
     z = next((t.i for t in ctx.span if t.lower_ == "zwischen" and t.i >= cue - 1), None)
     if z is None:
         return None
-    end = next((t.i for t in doc[z:ctx.span.end] if t.text in {".", ";", ","} and not _in_parens(doc, z, t.i)), ctx.span.end)
-    ands = [t.i for t in doc[z:end] if t.lower_ == "und" and not _in_parens(doc, z, t.i)]
+    end = next((t.i for t in _outside_parens(doc, z, ctx.span.end) if t.text in {".", ";", ","}), ctx.span.end)
+    ands = [t.i for t in _outside_parens(doc, z, end) if t.lower_ == "und"]
     if not ands:
         return None
     cut = ands[-1]
@@ -1474,12 +1475,14 @@ def _parens(word, n: int, i: int, reach: int = 40) -> int | None:
     return None
 
 
-def _in_parens(doc: Doc, a: int, i: int) -> bool:
+def _outside_parens(doc: Doc, a: int, b: int) -> Iterator[Token]:
+    """The tokens of ``doc[a:b]`` not inside a parenthesis opened at or after ``a``."""
     depth = 0
-    for t in doc[a:i]:
-        depth += t.text == "("
-        depth -= t.text == ")"
-    return depth > 0
+    for t in doc[a:b]:
+        if depth <= 0:
+            yield t
+        depth += (t.text == "(") - (t.text == ")")
+
 
 def _compound_pair(ctx: Sentence) -> tuple[Mention, Mention] | None:
     """Two states named in one hyphenated word (deutsch-usbekisch), from ``Span._.ids``."""
