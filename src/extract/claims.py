@@ -814,7 +814,7 @@ class ClaimAssembler:
         if local:  # "Kamilow erklärte …, Usbekistan erkenne … nicht an": the reported clause's own subject
             return self._rank(rule, local, first)[0]
         if last + 1 < seg_end and doc[last + 1].lower_ in ("er", "sie") or ctx.shared.slice_text(first + 1, first + 2).lower() in ("er", "sie"):
-            return _last_subject(doc, ctx.span.start)  # "forderte er Armenien auf"
+            return _last_subject(ctx.shared, ctx.span.start)  # "forderte er Armenien auf"
         before = [m for m in candidates if seg_start <= m.span.start and m.span.end <= first]
         after = [m for m in candidates if first < m.span.start < seg_end and m.span.start <= last + 3]
         if before:
@@ -1104,7 +1104,7 @@ class ClaimAssembler:
         words = {t.lower_ for t in ctx.span}
         if len(persons) < 2 and words & {"beide", "beiden", "beider"} and "präsidenten" in words:
             persons = _unique(persons + [Mention(e, "PER", e.kb_id_, None) for e in
-                                         [e for e in doc.ents if e.label_ == "PER" and e.end <= ctx.span.start and e.kb_id_][-2:]])
+                                         [e for e in ctx.shared.ents.spans if e.label_ == "PER" and e.end <= ctx.span.start and e.kb_id_][-2:]])
         if len(persons) >= 2:  # the signatories by name: one claim per pair
             return [(x, y) for i, x in enumerate(persons) for y in persons[i + 1:] if x.id != y.id]
         parties = _unique([m for m in pool if m.label != "PER"])
@@ -1132,12 +1132,13 @@ class ClaimAssembler:
         out: list[Mention] = []
         if words & {"beide", "beiden"}:
             states: list[str] = []
-            for e in reversed([e for e in doc.ents if e.label_ == "COUNTRY" and e.end <= ctx.span.start and e.kb_id_]):
+            ents = ctx.shared.ents.spans
+            for e in reversed([e for e in ents if e.label_ == "COUNTRY" and e.end <= ctx.span.start and e.kb_id_]):
                 if e.kb_id_ not in states:
                     states.append(e.kb_id_)
                 if len(states) == 2:
                     break
-            first = {e.kb_id_: e for e in doc.ents if e.label_ == "COUNTRY"}
+            first = {e.kb_id_: e for e in ents if e.label_ == "COUNTRY"}
             out += [Mention(first[i], "COUNTRY", i, None) for i in states if len(states) == 2]
         for m in ctx.mentions:
             if within is not None and not within[0] <= m.span.start < within[1]:
@@ -1173,7 +1174,7 @@ class ClaimAssembler:
             doc = ctx.span.doc
             near = doc[max(ctx.span.start, cue - 3) : min(ctx.span.end, cue + 3)]
             if any(t.lower_ in ("er", "sie") for t in near):  # "Dort traf er …": the person last spoken of
-                referent = _last_subject(doc, ctx.span.start)
+                referent = _last_subject(ctx.shared, ctx.span.start)
                 if referent is not None and referent.id not in {m.id for m in pool}:
                     return [referent]
         free = [m for m in pool if (m.prep is None or m.prep not in self.prepositions or m.prep in rule.free_preps)
@@ -1563,12 +1564,12 @@ def _noun_phrase(ctx: Sentence, head: int) -> tuple[int, int]:
     return a, b
 
 
-def _last_subject(doc: Doc, before: int) -> Mention | None:
+def _last_subject(shared: DocIndex, before: int) -> Mention | None:
     """The person a pronoun most likely stands for: the last one named as a subject (not
-    after a preposition) before ``before``, else the last one named at all."""
-    persons = [e for e in doc.ents if e.label_ == "PER" and e.end <= before and e.kb_id_]
-    subjects = [e for e in persons if _preceding_word(doc, e.start, _PREPOSITIONS) is None]
-    chosen = (subjects or persons)[-1:] 
+    after a preposition) before token ``before``, else the last one named at all."""
+    persons = [e for e in shared.ents.spans if e.label_ == "PER" and e.end <= before and e.kb_id_]
+    subjects = [e for e in persons if _preceding_word(shared.doc, e.start, _PREPOSITIONS) is None]
+    chosen = (subjects or persons)[-1:]
     return Mention(chosen[0], "PER", chosen[0].kb_id_, None) if chosen else None
 
 def _verbish(token) -> bool:
