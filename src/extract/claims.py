@@ -374,6 +374,21 @@ def _preceding_word(doc: Doc, i: int, prepositions: set[str]) -> str | None:
     return None
 
 
+def _fold(found: dict[str, Claim], in_quote: dict[str, bool], blank: dict, into, folded) -> None:
+    """Fold each claim ``folded`` accepts into one ``into`` accepts that says the same
+    once the fields in ``blank`` are blanked: one claim, the evidence of both in document
+    order; in a pull quote only if both are."""
+    targets = {_key(c.model_copy(update=blank)): k for k, c in found.items() if into(c)}
+    for k, c in list(found.items()):
+        other = targets.get(k) if folded(c) else None
+        if other is not None and other in found:
+            kept = found[other]
+            evidence = {(e.start, e.end): e for e in kept.evidence + c.evidence}
+            found[other] = kept.model_copy(update={"evidence": sorted(evidence.values(), key=lambda e: e.start)})
+            in_quote[other] = in_quote[other] and in_quote[k]
+            del found[k]
+
+
 def _claim(rule: Rule, ctx: Sentence, actor: Entity, **fields) -> Claim:
     """A claim the rule found in the clause, with its document, relation, the clause as
     evidence and the rule's confidence."""
@@ -533,24 +548,11 @@ class ClaimAssembler:
                         found[key] = claim
                         in_quote[key] = quoted
         # An exercise first named without its name and time is the one named later.
-        named = {_key(c.model_copy(update={"date": None, "value": None})): k for k, c in found.items()
-                 if c.relation == "military_exercise" and c.value is not None}
-        for k, c in list(found.items()):
-            other = named.get(k) if c.relation == "military_exercise" and c.value is None else None
-            if other is not None and other in found:
-                kept = found[other]
-                found[other] = kept.model_copy(update={"evidence": c.evidence + [e for e in kept.evidence if e not in c.evidence]})
-                in_quote[other] = in_quote[other] and in_quote[k]
-                del found[k]
+        _fold(found, in_quote, {"date": None, "value": None},
+              into=lambda c: c.relation == "military_exercise" and c.value is not None,
+              folded=lambda c: c.relation == "military_exercise" and c.value is None)
         # The same fact stated once with its date and once without is one claim.
-        dated = {_key(c.model_copy(update={"date": None})): k for k, c in found.items() if c.date is not None}
-        for k, c in list(found.items()):
-            other = dated.get(k) if c.date is None else None
-            if other is not None and other in found:
-                kept = found[other]
-                found[other] = kept.model_copy(update={"evidence": kept.evidence + [e for e in c.evidence if e not in kept.evidence]})
-                in_quote[other] = in_quote[other] and in_quote[k]
-                del found[k]
+        _fold(found, in_quote, {"date": None}, into=lambda c: c.date is not None, folded=lambda c: c.date is None)
         # A fact found only in a pull quote is left to the body text that states it.
         doc._.claims = [c for k, c in found.items() if not in_quote[k]]
         return doc
