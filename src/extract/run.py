@@ -114,6 +114,10 @@ class Progress:
             filled = width * self.done // max(self.total, 1)
             print(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} {name[:40]:<40}", end="", file=sys.stderr)
 
+    def message(self, text: str) -> None:
+        """A line of its own, below the progress line where there is one."""
+        print(f"\n{text}" if self.live else text, file=sys.stderr)
+
     def close(self) -> None:
         if self.live and self.total:
             print(file=sys.stderr)
@@ -161,11 +165,11 @@ def run_corpus(corpus: Path, outdir: Path | None = None, model: str | None = Non
             record, claims = process(nlp, source, state["info"].label())
         except IngestError as err:
             result.failures.append(Failure(file=err.path, reason=err.reason))
-            print(f"\nextract: {err.path}: {err.reason}" if progress.live else f"extract: {err.path}: {err.reason}", file=sys.stderr)
+            progress.message(f"extract: {err.path}: {err.reason}")
             continue
         except Exception as err:  # one bad document never stops the batch
             result.failures.append(Failure(file=str(path), reason=f"internal error: {type(err).__name__}: {err}"))
-            print(f"extract: {path}: internal error: {type(err).__name__}: {err}", file=sys.stderr)
+            progress.message(f"extract: {path}: internal error: {type(err).__name__}: {err}")
             continue
         result.documents.append(record)
         result.claims.extend(claims)
