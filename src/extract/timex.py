@@ -7,8 +7,8 @@ that decide its role and mod, as written: "seit dem 01.01.2015", "Stand: März 2
 
 Finding and valuing share one grammar. The words of ``data/timex.json``, tokens that start
 with a digit, quarters (Q1) and a few separators mark the tokens a date can be made of
-(looked up by string id in the token arrays, as a one-token ``Matcher`` would, without
-building a Token per word). Each run of marked tokens is then cut into
+(a lexeme flag, as a one-token ``Matcher`` would, without building a Token per word).
+Each run of marked tokens is then cut into
 expressions by :func:`normalise`, which values a text on its own and returns ``None`` for
 what is no date: from the left, the longest stretch it accepts wins. So "am 11.11.2013 in
 Astana" gives "am 11.11.2013", "2017 und 2018" two years, "21. Runde" nothing, and the
@@ -75,7 +75,7 @@ from functools import lru_cache
 from itertools import accumulate
 from typing import Callable
 
-from spacy.attrs import LOWER, ORTH, PREFIX, SENT_START, SPACY
+from spacy.attrs import ORTH, SENT_START, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup, Token
 
@@ -745,7 +745,27 @@ def _vocabulary() -> set[str]:
 VOCABULARY = frozenset(_vocabulary())
 QUARTERS = frozenset(f"q{n}" for n in range(1, 5))
 SEPARATOR_TOKENS = ("/", "-", "–", "—", ":", ",")  # no case: their lower case is themselves
-DIGITS = "0123456789"
+DIGITS = frozenset("0123456789")
+
+
+@dataclass(frozen=True)
+class _DateWord:
+    """Whether a word can be part of a date: the getter of a lexeme flag, so it is asked
+    once per word of the vocabulary and marking a document reads one attribute array."""
+
+    words: frozenset[str]  # lower case
+
+    def __call__(self, orth: str) -> bool:
+        return orth[:1] in DIGITS or orth.lower() in self.words
+
+
+def _flag(vocab, getter: _DateWord) -> int:
+    """The vocab's flag for the getter, added once: a pipeline built again on the same
+    vocab reuses it instead of taking another of the 63 flag bits."""
+    for flag, known in vocab.lex_attr_getters.items():
+        if known == getter:
+            return flag
+    return vocab.add_flag(getter)
 
 
 class _DateTokens:
@@ -780,11 +800,7 @@ class Timex:
         self.span_key = span_key
         self.label = label
         self.max_tokens = max_tokens  # the longest expression tried: "vom 1. März bis zum 15. April 2020" is 9
-        # The tokens a date can be made of, as string ids of their lower case and first
-        # character: marking reads attribute arrays instead of building a Token per word.
-        strings = nlp.vocab.strings
-        self.word_ids = frozenset(strings[w] for w in VOCABULARY | QUARTERS | set(SEPARATOR_TOKENS))
-        self.digit_ids = frozenset(strings[d] for d in DIGITS)
+        self.flag = _flag(nlp.vocab, _DateWord(frozenset(VOCABULARY | QUARTERS | set(SEPARATOR_TOKENS))))
 
     def __call__(self, doc: Doc) -> Doc:
         ref = _as_date(doc._.ref_date)
@@ -827,9 +843,7 @@ class Timex:
     def marked(self, doc: Doc) -> list[int]:
         """The tokens a date can be made of: date words, numbers (2017, 3., 21.12.2015,
         1990er-Jahre), quarters (Q1), separators."""
-        lowers, prefixes = doc.to_array([LOWER, PREFIX]).T.tolist()
-        words, digits = self.word_ids, self.digit_ids
-        return [i for i, lower in enumerate(lowers) if lower in words or prefixes[i] in digits]
+        return doc.to_array([self.flag]).nonzero()[0].tolist()
 
     def _longest(self, doc: Doc, tokens: _DateTokens, k: int, end: int, ref: date | None, anchor: str | None):
         i = tokens.index[k]
