@@ -829,7 +829,7 @@ class Timex:
         lies in the year before (a fact sheet of March 2018: "hat im August … erreicht")."""
         if ref is None or not value.value or "/" in value.value or _YEAR_IN.search(value.text):
             return value
-        if not any(w in MONTHS or w in SEASONS for w in _tokens(value.text)):
+        if not _names_month(value.text):
             return value  # a weekday lies in the week around the document date, whatever the tense
         if value.value[:10] <= ref.isoformat()[: len(value.value)]:
             return value
@@ -848,9 +848,12 @@ class Timex:
     def _longest(self, doc: Doc, tokens: _DateTokens, k: int, end: int, ref: date | None, anchor: str | None):
         i = tokens.index[k]
         for stop in range(min(end, k + self.max_tokens), k, -1):
-            found = _evaluate(tokens.text_of(k, stop), ref, anchor)
-            if found is not None and not self._quantity_or_name(doc[i : i + stop - k]):
-                return Span(doc, i, i + stop - k, label=self.label), *found
+            text = tokens.text_of(k, stop)
+            if _parse(text) is None:  # most stretches: the text alone (cached) says no date
+                continue
+            span = Span(doc, i, i + stop - k, label=self.label)
+            if not self._quantity_or_name(span):
+                return span, *_evaluate(text, ref, anchor)
         return None
 
     def _quantity_or_name(self, span: Span) -> bool:
@@ -879,6 +882,12 @@ class Timex:
         # a singular one is rather a predicate: "wurde 2019 Präsident", "ist 2014 Mitglied"
         return after is not None and after.is_alpha and after.text[:1].isupper() \
             and after.lower_ not in VOCABULARY and after.lower_.endswith(("en", "e", "n", "s"))
+
+
+@lru_cache(maxsize=4096)  # per span found; a corpus names the same dates again and again
+def _names_month(text: str) -> bool:
+    """Whether a date's text names a month or season."""
+    return any(w in MONTHS or w in SEASONS for w in _tokens(text))
 
 
 def _starts_sentence(token: Token) -> bool:
