@@ -544,6 +544,7 @@ class Quantities:
         self.matcher.add("AMOUNT", [flagged(p) for p in patterns["AMOUNT"]])
         self.matcher.add("RANK", [flagged(p) for p in patterns["RANK"]])
         self._amount = self.vocab.strings["AMOUNT"]
+        self._known: dict[tuple[int, ...], list[tuple[int, int, int]]] = {}  # see _matches
         # Each pattern needs a number, a number word or a rank word: a REGEX token that
         # is not optional. Flags for these and for all tokens find where to match.
         required = [[TokenTest.of(t) for t in p if "OP" not in t] for p in found]
@@ -589,6 +590,18 @@ class Quantities:
             windows.append((start, end))
         return windows
 
+    def _matches(self, window: Span) -> list[tuple[int, int, int]]:
+        """The matcher's matches in a window. They depend on its words alone (the patterns
+        test lexeme flags), and a few windows make most of a text's ("eine", "ein",
+        "einer" alone): these are kept per words, where the matcher pays for every call."""
+        words = tuple(token.orth for token in window)
+        matches = self._known.get(words)
+        if matches is None:
+            matches = self.matcher(window)
+            if len(self._known) < 10_000:  # the frequent ones come first; numbers are endless
+                self._known[words] = matches
+        return matches
+
     def candidates(self, doc: Doc, dates: Container[int] = ()) -> tuple[set[tuple[int, int]], set[int]]:
         """Token ranges the patterns propose, and the tokens false positives cover; where
         ``dates`` (token indices) are given, leaving out runs whose matches all cover one."""
@@ -601,7 +614,7 @@ class Quantities:
                 blocked.update(range(start, end))
         found = set()
         for w, end in self._windows(doc, dates):
-            for match_id, start, end in self.matcher(doc[w:end]):
+            for match_id, start, end in self._matches(doc[w:end]):
                 start, end = w + start, w + end
                 found.add((start, end))
                 if match_id == self._amount:  # "rund 900", "mehr als 11,38 Mrd. USD"
