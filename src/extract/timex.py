@@ -769,22 +769,29 @@ def _flag(vocab, getter: _DateWord) -> int:
 
 
 class _DateTokens:
-    """The tokens of a document a date can be made of, their text joined: the text of a
-    stretch of consecutive ones is a slice of it (``Span.text`` would rebuild it token by
-    token). Indices ``k`` count these tokens; ``index[k]`` is the token's index in the doc."""
+    """The tokens of a document a date can be made of (but lone words that are no date),
+    their text joined: the text of a stretch of consecutive ones is a slice of it
+    (``Span.text`` would rebuild it token by token). Indices ``k`` count these tokens;
+    ``index[k]`` is the token's index in the doc; ``runs`` are their stretches."""
 
     def __init__(self, doc: Doc, index: list[int]) -> None:
-        self.index = index
         orths, spaces, sent_starts = doc.to_array([ORTH, SPACY, SENT_START])[index].T.tolist()
         strings = doc.vocab.strings
-        words = [strings[orth] for orth in orths]
-        with_spaces = [w + " " if space else w for w, space in zip(words, spaces)]
+        # stretches of consecutive tokens within a sentence (Token.is_sent_start: sent_start == 1)
+        firsts = [k for k in range(len(index)) if k == 0 or index[k] != index[k - 1] + 1 or sent_starts[k] == 1]
+        runs = zip(firsts, firsts[1:] + [len(index)])
+        # Most stretches are one word that is no date on its own ("in", "der", ","): its
+        # parse is cached, so they go before any text is built for them.
+        runs = [(first, end) for first, end in runs if end - first > 1 or _parse(strings[orths[first]]) is not None]
+        kept = [k for first, end in runs for k in range(first, end)]
+        self.index = [index[k] for k in kept]
+        words = [strings[orths[k]] for k in kept]
+        with_spaces = [w + " " if spaces[k] else w for k, w in zip(kept, words)]
         self.text = "".join(with_spaces)
         self.starts = list(accumulate(map(len, with_spaces), initial=0))
         self.ends = [start + len(w) for start, w in zip(self.starts, words)]
-        # stretches of consecutive tokens within a sentence (Token.is_sent_start: sent_start == 1)
-        firsts = [k for k in range(len(index)) if k == 0 or index[k] != index[k - 1] + 1 or sent_starts[k] == 1]
-        self.runs = list(zip(firsts, firsts[1:] + [len(index)]))
+        firsts = list(accumulate((end - first for first, end in runs), initial=0))
+        self.runs = list(zip(firsts, firsts[1:]))
 
     def text_of(self, k: int, end: int) -> str:
         """The text of the consecutive tokens ``k`` to ``end - 1``."""
