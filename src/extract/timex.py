@@ -226,7 +226,12 @@ def _evaluate(text: str, ref_date, anchor) -> tuple[DateValue, bool] | None:
         value = expr.resolve(ctx)
     except (ValueError, OverflowError):  # beyond the calendar: year 1 minus 30 years
         value = None
-    return DateValue(value=_iso(value), role=expr.role or "point", mod=expr.mod, text=text), not expr.now
+    return _record(_iso(value), expr.role or "point", expr.mod, text), not expr.now
+
+
+@lru_cache(maxsize=4096)  # a corpus names the same dates again and again; the record is frozen
+def _record(value: str | None, role: str, mod: str | None, text: str) -> DateValue:
+    return DateValue(value=value, role=role, mod=mod, text=text)
 
 
 @lru_cache(maxsize=8192)
