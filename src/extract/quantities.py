@@ -614,7 +614,7 @@ class Quantities:
                 blocked.update(range(start, end))
         found = set()
         for w, end in self._windows(doc, dates):
-            for match_id, start, end in self._matches(doc[w:end]):
+            for match_id, start, end in self._matches(Span(doc, w, end)):
                 start, end = w + start, w + end
                 found.add((start, end))
                 if match_id == self._amount:  # "rund 900", "mehr als 11,38 Mrd. USD"
@@ -631,7 +631,7 @@ class Quantities:
         for start, end in sorted(candidates, key=lambda c: (c[1] - c[0], -c[0]), reverse=True):
             if start in taken or end - 1 in taken or not blocked.isdisjoint(range(start, end)):
                 continue
-            value = self.value(doc[start:end])
+            value = self.value(Span(doc, start, end))
             if value is not None:
                 taken.update(range(start, end))
                 span = Span(doc, start, end, label=value.type)
