@@ -774,33 +774,47 @@ def _flag(vocab, getter: _DateWord) -> int:
 
 
 class _DateTokens:
-    """The tokens of a document a date can be made of (but lone words that are no date),
-    their text joined: the text of a stretch of consecutive ones is a slice of it
+    """The tokens of a document a date can be made of, but for stretches that hold no
+    date, their text joined: the text of a stretch of consecutive ones is a slice of it
     (``Span.text`` would rebuild it token by token). Indices ``k`` count these tokens;
     ``index[k]`` is the token's index in the doc; ``runs`` are their stretches."""
 
-    def __init__(self, doc: Doc, index: list[int]) -> None:
+    def __init__(self, doc: Doc, index: list[int], max_tokens: int) -> None:
         orths, spaces, sent_starts = doc.to_array([ORTH, SPACY, SENT_START])[index].T.tolist()
         strings = doc.vocab.strings
+        words = [strings[orth] for orth in orths]
         # stretches of consecutive tokens within a sentence (Token.is_sent_start: sent_start == 1)
         firsts = [k for k in range(len(index)) if k == 0 or index[k] != index[k - 1] + 1 or sent_starts[k] == 1]
         runs = zip(firsts, firsts[1:] + [len(index)])
-        # Most stretches are one word that is no date on its own ("in", "der", ","): its
-        # parse is cached, so they go before any text is built for them.
-        runs = [(first, end) for first, end in runs if end - first > 1 or _parse(strings[orths[first]]) is not None]
+        # Most stretches hold no date ("in der", ", die", "und"), and the same ones recur
+        # in every text: they go, by a cached test, before any text is built for them.
+        runs = [(first, end) for first, end in runs
+                if _holds_date(tuple(words[first:end]), tuple(spaces[first:end]), max_tokens)]
         kept = [k for first, end in runs for k in range(first, end)]
         self.index = [index[k] for k in kept]
-        words = [strings[orths[k]] for k in kept]
-        with_spaces = [w + " " if spaces[k] else w for k, w in zip(kept, words)]
-        self.text = "".join(with_spaces)
-        self.starts = list(accumulate(map(len, with_spaces), initial=0))
-        self.ends = [start + len(w) for start, w in zip(self.starts, words)]
+        self.text, self.starts, self.ends = _joined([words[k] for k in kept], [spaces[k] for k in kept])
         firsts = list(accumulate((end - first for first, end in runs), initial=0))
         self.runs = list(zip(firsts, firsts[1:]))
 
     def text_of(self, k: int, end: int) -> str:
         """The text of the consecutive tokens ``k`` to ``end - 1``."""
         return self.text[self.starts[k] : self.ends[end - 1]]
+
+
+def _joined(words: list[str] | tuple[str, ...], spaces: list[int] | tuple[int, ...]) -> tuple[str, list[int], list[int]]:
+    """Words joined, each followed by a space where ``spaces`` says so; where each starts
+    and ends in the text."""
+    with_spaces = [w + " " if space else w for w, space in zip(words, spaces)]
+    starts = list(accumulate(map(len, with_spaces), initial=0))
+    return "".join(with_spaces), starts, [start + len(w) for start, w in zip(starts, words)]
+
+
+@lru_cache(maxsize=4096)
+def _holds_date(words: tuple[str, ...], spaces: tuple[int, ...], max_tokens: int) -> bool:
+    """Whether a stretch of at most ``max_tokens`` consecutive words parses as a date."""
+    text, starts, ends = _joined(words, spaces)
+    return any(_parse(text[starts[k] : ends[stop - 1]]) is not None
+               for k in range(len(words)) for stop in range(k + 1, min(len(words), k + max_tokens) + 1))
 
 
 class Timex:
@@ -817,7 +831,7 @@ class Timex:
     def __call__(self, doc: Doc) -> Doc:
         ref = _as_date(doc._.ref_date)
         has_sents = doc.has_annotation("SENT_START")  # once: it scans the whole document
-        tokens = _DateTokens(doc, self.marked(doc))
+        tokens = _DateTokens(doc, self.marked(doc), self.max_tokens)
         anchor: str | None = None
         spans = []
         for k, end in tokens.runs:
