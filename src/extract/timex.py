@@ -782,14 +782,14 @@ class _DateTokens:
     def __init__(self, doc: Doc, index: list[int], max_tokens: int) -> None:
         orths, spaces, sent_starts = doc.to_array([ORTH, SPACY, SENT_START])[index].T.tolist()
         strings = doc.vocab.strings
-        words = [strings[orth] for orth in orths]
+        words, spaces = tuple(strings[orth] for orth in orths), tuple(spaces)  # sliced as cache keys
         # stretches of consecutive tokens within a sentence (Token.is_sent_start: sent_start == 1)
         firsts = [k for k in range(len(index)) if k == 0 or index[k] != index[k - 1] + 1 or sent_starts[k] == 1]
         runs = zip(firsts, firsts[1:] + [len(index)])
         # Most stretches hold no date ("in der", ", die", "und"), and the same ones recur
         # in every text: they go, by a cached test, before any text is built for them.
         runs = [(first, end) for first, end in runs
-                if _holds_date(tuple(words[first:end]), tuple(spaces[first:end]), max_tokens)]
+                if _holds_date(words[first:end], spaces[first:end], max_tokens)]
         kept = [k for first, end in runs for k in range(first, end)]
         self.index = [index[k] for k in kept]
         self.text, self.starts, self.ends = _joined([words[k] for k in kept], [spaces[k] for k in kept])
