@@ -8,12 +8,12 @@ that decide its role and mod, as written: "seit dem 01.01.2015", "Stand: März 2
 Finding and valuing share one grammar. The words of ``data/timex.json``, tokens that start
 with a digit, quarters (Q1) and a few separators mark the tokens a date can be made of
 (a lexeme flag, as a one-token ``Matcher`` would, without building a Token per word).
-Each run of marked tokens is then cut into
-expressions by :func:`normalise`, which values a text on its own and returns ``None`` for
-what is no date: from the left, the longest stretch it accepts wins. So "am 11.11.2013 in
-Astana" gives "am 11.11.2013", "2017 und 2018" two years, "21. Runde" nothing, and the
-finder can never accept what the normaliser cannot value. Only token text is read (no POS,
-no parse): the component behaves the same on ``spacy.blank("de")`` and on a full model.
+Each run of marked tokens is then cut into expressions by :func:`normalise`, which
+values a text on its own and returns ``None`` for what is no date: from the left, the
+longest stretch it accepts wins. So "am 11.11.2013 in Astana" gives "am 11.11.2013",
+"2017 und 2018" two years, "21. Runde" nothing, and the finder can never accept what the
+normaliser cannot value. Only token text is read (no POS, no parse): the component
+behaves the same on ``spacy.blank("de")`` and on a full model.
 
 Decisions
 - Values are ISO 8601 at the text's precision or an interval "a/b" of two such, exactly
@@ -73,11 +73,12 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
 from itertools import accumulate
-from typing import Callable
+from typing import Callable, Sequence
 
 from spacy.attrs import ORTH, SENT_START, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup, Token
+from spacy.vocab import Vocab
 
 from . import extensions  # noqa: F401  (registers Doc._.ref_date and Span._.timex)
 from .lexicon import lemma_lookup, load_data
@@ -764,7 +765,7 @@ class _DateWord:
         return orth[:1] in DIGITS or orth.lower() in self.words
 
 
-def _flag(vocab, getter: _DateWord) -> int:
+def _flag(vocab: Vocab, getter: _DateWord) -> int:
     """The vocab's flag for the getter, added once: a pipeline built again on the same
     vocab reuses it instead of taking another of the 63 flag bits."""
     for flag, known in vocab.lex_attr_getters.items():
@@ -801,7 +802,7 @@ class _DateTokens:
         return self.text[self.starts[k] : self.ends[end - 1]]
 
 
-def _joined(words: list[str] | tuple[str, ...], spaces: list[int] | tuple[int, ...]) -> tuple[str, list[int], list[int]]:
+def _joined(words: Sequence[str], spaces: Sequence[int]) -> tuple[str, list[int], list[int]]:
     """Words joined, each followed by a space where ``spaces`` says so; where each starts
     and ends in the text."""
     with_spaces = [w + " " if space else w for w, space in zip(words, spaces)]
