@@ -63,7 +63,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from itertools import product
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Container, Iterable
 
 import yaml
 from spacy.language import Language
@@ -544,6 +544,7 @@ class Quantities:
         self.matcher.add("AMOUNT", [flagged(p) for p in patterns["AMOUNT"]])
         self.matcher.add("RANK", [flagged(p) for p in patterns["RANK"]])
         self._amount = self.vocab.strings["AMOUNT"]
+        self._known: dict[tuple[int, ...], list[tuple[int, int, int]]] = {}  # see _matches
         # Each pattern needs a number, a number word or a rank word: a REGEX token that
         # is not optional. Flags for these and for all tokens find where to match.
         required = [[TokenTest.of(t) for t in p if "OP" not in t] for p in found]
@@ -570,14 +571,16 @@ class Quantities:
                 return flag
         return self.vocab.add_flag(test)
 
-    def _windows(self, doc: Doc) -> list[tuple[int, int]]:
+    def _windows(self, doc: Doc, dates: Container[int] = ()) -> list[tuple[int, int]]:
         """Token ranges that hold every match: runs of tokens that fit some pattern token,
         around a token that fits a required REGEX token (every pattern has one). Most
         tokens of a text fit none, and the matcher pays for every pattern at every token.
+        A run whose required tokens all lie in ``dates`` is left out: each of its matches
+        covers a date, so none can be a quantity.
         """
         windows: list[tuple[int, int]] = []
         for i in doc.to_array([self._anchor]).nonzero()[0].tolist():
-            if windows and i < windows[-1][1]:
+            if i in dates or windows and i < windows[-1][1]:
                 continue
             start, end = i, i + 1
             while start > 0 and doc[start - 1].check_flag(self._fits):
@@ -587,8 +590,21 @@ class Quantities:
             windows.append((start, end))
         return windows
 
-    def candidates(self, doc: Doc) -> tuple[set[tuple[int, int]], set[int]]:
-        """Token ranges the patterns propose, and the tokens false positives cover."""
+    def _matches(self, window: Span) -> list[tuple[int, int, int]]:
+        """The matcher's matches in a window. They depend on its words alone (the patterns
+        test lexeme flags), and a few windows make most of a text's ("eine", "ein",
+        "einer" alone): these are kept per words, where the matcher pays for every call."""
+        words = tuple(token.orth for token in window)
+        matches = self._known.get(words)
+        if matches is None:
+            matches = self.matcher(window)
+            if len(self._known) < 10_000:  # the frequent ones come first; numbers are endless
+                self._known[words] = matches
+        return matches
+
+    def candidates(self, doc: Doc, dates: Container[int] = ()) -> tuple[set[tuple[int, int]], set[int]]:
+        """Token ranges the patterns propose, and the tokens false positives cover; where
+        ``dates`` (token indices) are given, leaving out runs whose matches all cover one."""
         blocked: set[int] = set()
         cues: dict[int, list[int]] = {}  # token after a bound cue -> lengths of the cues
         for match_id, start, end in self.phrases(doc):
@@ -597,8 +613,8 @@ class Quantities:
             else:
                 blocked.update(range(start, end))
         found = set()
-        for w, end in self._windows(doc):
-            for match_id, start, end in self.matcher(doc[w:end]):
+        for w, end in self._windows(doc, dates):
+            for match_id, start, end in self._matches(Span(doc, w, end)):
                 start, end = w + start, w + end
                 found.add((start, end))
                 if match_id == self._amount:  # "rund 900", "mehr als 11,38 Mrd. USD"
@@ -606,16 +622,16 @@ class Quantities:
         return found, blocked
 
     def __call__(self, doc: Doc) -> Doc:
-        candidates, blocked = self.candidates(doc)
-        for span in doc.spans[self.timex_key] if self.timex_key in doc.spans else ():
-            blocked.update(range(span.start, span.end))
+        dates = {i for span in doc.spans.get(self.timex_key, ()) for i in range(span.start, span.end)}
+        candidates, blocked = self.candidates(doc, dates)
+        blocked |= dates
         # Keep the longest valid candidates, then the earliest, as filter_spans would over
         # all valid ones; valuing in that order skips the many that a kept one overlaps.
         spans, taken = [], set()
         for start, end in sorted(candidates, key=lambda c: (c[1] - c[0], -c[0]), reverse=True):
             if start in taken or end - 1 in taken or not blocked.isdisjoint(range(start, end)):
                 continue
-            value = self.value(doc[start:end])
+            value = self.value(Span(doc, start, end))
             if value is not None:
                 taken.update(range(start, end))
                 span = Span(doc, start, end, label=value.type)

@@ -7,13 +7,13 @@ that decide its role and mod, as written: "seit dem 01.01.2015", "Stand: März 2
 
 Finding and valuing share one grammar. The words of ``data/timex.json``, tokens that start
 with a digit, quarters (Q1) and a few separators mark the tokens a date can be made of
-(looked up by string id in the token arrays, as a one-token ``Matcher`` would, without
-building a Token per word). Each run of marked tokens is then cut into
-expressions by :func:`normalise`, which values a text on its own and returns ``None`` for
-what is no date: from the left, the longest stretch it accepts wins. So "am 11.11.2013 in
-Astana" gives "am 11.11.2013", "2017 und 2018" two years, "21. Runde" nothing, and the
-finder can never accept what the normaliser cannot value. Only token text is read (no POS,
-no parse): the component behaves the same on ``spacy.blank("de")`` and on a full model.
+(a lexeme flag, as a one-token ``Matcher`` would, without building a Token per word).
+Each run of marked tokens is then cut into expressions by :func:`normalise`, which
+values a text on its own and returns ``None`` for what is no date: from the left, the
+longest stretch it accepts wins. So "am 11.11.2013 in Astana" gives "am 11.11.2013",
+"2017 und 2018" two years, "21. Runde" nothing, and the finder can never accept what the
+normaliser cannot value. Only token text is read (no POS, no parse): the component
+behaves the same on ``spacy.blank("de")`` and on a full model.
 
 Decisions
 - Values are ISO 8601 at the text's precision or an interval "a/b" of two such, exactly
@@ -73,11 +73,12 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
 from itertools import accumulate
-from typing import Callable
+from typing import Callable, Sequence
 
-from spacy.attrs import LOWER, ORTH, PREFIX, SENT_START, SPACY
+from spacy.attrs import ORTH, SENT_START, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup, Token
+from spacy.vocab import Vocab
 
 from . import extensions  # noqa: F401  (registers Doc._.ref_date and Span._.timex)
 from .lexicon import lemma_lookup, load_data
@@ -226,7 +227,12 @@ def _evaluate(text: str, ref_date, anchor) -> tuple[DateValue, bool] | None:
         value = expr.resolve(ctx)
     except (ValueError, OverflowError):  # beyond the calendar: year 1 minus 30 years
         value = None
-    return DateValue(value=_iso(value), role=expr.role or "point", mod=expr.mod, text=text), not expr.now
+    return _record(_iso(value), expr.role or "point", expr.mod, text), not expr.now
+
+
+@lru_cache(maxsize=4096)  # a corpus names the same dates again and again; the record is frozen
+def _record(value: str | None, role: str, mod: str | None, text: str) -> DateValue:
+    return DateValue(value=value, role=role, mod=mod, text=text)
 
 
 @lru_cache(maxsize=8192)
@@ -745,30 +751,71 @@ def _vocabulary() -> set[str]:
 VOCABULARY = frozenset(_vocabulary())
 QUARTERS = frozenset(f"q{n}" for n in range(1, 5))
 SEPARATOR_TOKENS = ("/", "-", "–", "—", ":", ",")  # no case: their lower case is themselves
-DIGITS = "0123456789"
+DIGITS = frozenset("0123456789")
+
+
+@dataclass(frozen=True)
+class _DateWord:
+    """Whether a word can be part of a date: the getter of a lexeme flag, so it is asked
+    once per word of the vocabulary and marking a document reads one attribute array."""
+
+    words: frozenset[str]  # lower case
+
+    def __call__(self, orth: str) -> bool:
+        return orth[:1] in DIGITS or orth.lower() in self.words
+
+
+def _flag(vocab: Vocab, getter: _DateWord) -> int:
+    """The vocab's flag for the getter, added once: a pipeline built again on the same
+    vocab reuses it instead of taking another of the 63 flag bits."""
+    for flag, known in vocab.lex_attr_getters.items():
+        if known == getter:
+            return flag
+    return vocab.add_flag(getter)
 
 
 class _DateTokens:
-    """The tokens of a document a date can be made of, their text joined: the text of a
-    stretch of consecutive ones is a slice of it (``Span.text`` would rebuild it token by
-    token). Indices ``k`` count these tokens; ``index[k]`` is the token's index in the doc."""
+    """The tokens of a document a date can be made of, but for stretches that hold no
+    date, their text joined: the text of a stretch of consecutive ones is a slice of it
+    (``Span.text`` would rebuild it token by token). Indices ``k`` count these tokens;
+    ``index[k]`` is the token's index in the doc; ``runs`` are their stretches."""
 
-    def __init__(self, doc: Doc, index: list[int]) -> None:
-        self.index = index
+    def __init__(self, doc: Doc, index: list[int], max_tokens: int) -> None:
         orths, spaces, sent_starts = doc.to_array([ORTH, SPACY, SENT_START])[index].T.tolist()
         strings = doc.vocab.strings
-        words = [strings[orth] for orth in orths]
-        with_spaces = [w + " " if space else w for w, space in zip(words, spaces)]
-        self.text = "".join(with_spaces)
-        self.starts = list(accumulate(map(len, with_spaces), initial=0))
-        self.ends = [start + len(w) for start, w in zip(self.starts, words)]
+        words, spaces = tuple(strings[orth] for orth in orths), tuple(spaces)  # sliced as cache keys
         # stretches of consecutive tokens within a sentence (Token.is_sent_start: sent_start == 1)
         firsts = [k for k in range(len(index)) if k == 0 or index[k] != index[k - 1] + 1 or sent_starts[k] == 1]
-        self.runs = list(zip(firsts, firsts[1:] + [len(index)]))
+        runs = zip(firsts, firsts[1:] + [len(index)])
+        # Most stretches hold no date ("in der", ", die", "und"), and the same ones recur
+        # in every text: they go, by a cached test, before any text is built for them.
+        runs = [(first, end) for first, end in runs
+                if _holds_date(words[first:end], spaces[first:end], max_tokens)]
+        kept = [k for first, end in runs for k in range(first, end)]
+        self.index = [index[k] for k in kept]
+        self.text, self.starts, self.ends = _joined([words[k] for k in kept], [spaces[k] for k in kept])
+        firsts = list(accumulate((end - first for first, end in runs), initial=0))
+        self.runs = list(zip(firsts, firsts[1:]))
 
     def text_of(self, k: int, end: int) -> str:
         """The text of the consecutive tokens ``k`` to ``end - 1``."""
         return self.text[self.starts[k] : self.ends[end - 1]]
+
+
+def _joined(words: Sequence[str], spaces: Sequence[int]) -> tuple[str, list[int], list[int]]:
+    """Words joined, each followed by a space where ``spaces`` says so; where each starts
+    and ends in the text."""
+    with_spaces = [w + " " if space else w for w, space in zip(words, spaces)]
+    starts = list(accumulate(map(len, with_spaces), initial=0))
+    return "".join(with_spaces), starts, [start + len(w) for start, w in zip(starts, words)]
+
+
+@lru_cache(maxsize=4096)
+def _holds_date(words: tuple[str, ...], spaces: tuple[int, ...], max_tokens: int) -> bool:
+    """Whether a stretch of at most ``max_tokens`` consecutive words parses as a date."""
+    text, starts, ends = _joined(words, spaces)
+    return any(_parse(text[starts[k] : ends[stop - 1]]) is not None
+               for k in range(len(words)) for stop in range(k + 1, min(len(words), k + max_tokens) + 1))
 
 
 class Timex:
@@ -780,16 +827,12 @@ class Timex:
         self.span_key = span_key
         self.label = label
         self.max_tokens = max_tokens  # the longest expression tried: "vom 1. März bis zum 15. April 2020" is 9
-        # The tokens a date can be made of, as string ids of their lower case and first
-        # character: marking reads attribute arrays instead of building a Token per word.
-        strings = nlp.vocab.strings
-        self.word_ids = frozenset(strings[w] for w in VOCABULARY | QUARTERS | set(SEPARATOR_TOKENS))
-        self.digit_ids = frozenset(strings[d] for d in DIGITS)
+        self.flag = _flag(nlp.vocab, _DateWord(frozenset(VOCABULARY | QUARTERS | set(SEPARATOR_TOKENS))))
 
     def __call__(self, doc: Doc) -> Doc:
         ref = _as_date(doc._.ref_date)
         has_sents = doc.has_annotation("SENT_START")  # once: it scans the whole document
-        tokens = _DateTokens(doc, self.marked(doc))
+        tokens = _DateTokens(doc, self.marked(doc), self.max_tokens)
         anchor: str | None = None
         spans = []
         for k, end in tokens.runs:
@@ -813,7 +856,7 @@ class Timex:
         lies in the year before (a fact sheet of March 2018: "hat im August … erreicht")."""
         if ref is None or not value.value or "/" in value.value or _YEAR_IN.search(value.text):
             return value
-        if not any(w in MONTHS or w in SEASONS for w in _tokens(value.text)):
+        if not _names_month(value.text):
             return value  # a weekday lies in the week around the document date, whatever the tense
         if value.value[:10] <= ref.isoformat()[: len(value.value)]:
             return value
@@ -827,16 +870,17 @@ class Timex:
     def marked(self, doc: Doc) -> list[int]:
         """The tokens a date can be made of: date words, numbers (2017, 3., 21.12.2015,
         1990er-Jahre), quarters (Q1), separators."""
-        lowers, prefixes = doc.to_array([LOWER, PREFIX]).T.tolist()
-        words, digits = self.word_ids, self.digit_ids
-        return [i for i, lower in enumerate(lowers) if lower in words or prefixes[i] in digits]
+        return doc.to_array([self.flag]).nonzero()[0].tolist()
 
     def _longest(self, doc: Doc, tokens: _DateTokens, k: int, end: int, ref: date | None, anchor: str | None):
         i = tokens.index[k]
         for stop in range(min(end, k + self.max_tokens), k, -1):
-            found = _evaluate(tokens.text_of(k, stop), ref, anchor)
-            if found is not None and not self._quantity_or_name(doc[i : i + stop - k]):
-                return Span(doc, i, i + stop - k, label=self.label), *found
+            text = tokens.text_of(k, stop)
+            if _parse(text) is None:  # most stretches: the text alone (cached) says no date
+                continue
+            span = Span(doc, i, i + stop - k, label=self.label)
+            if not self._quantity_or_name(span):
+                return span, *_evaluate(text, ref, anchor)
         return None
 
     def _quantity_or_name(self, span: Span) -> bool:
@@ -865,6 +909,12 @@ class Timex:
         # a singular one is rather a predicate: "wurde 2019 Präsident", "ist 2014 Mitglied"
         return after is not None and after.is_alpha and after.text[:1].isupper() \
             and after.lower_ not in VOCABULARY and after.lower_.endswith(("en", "e", "n", "s"))
+
+
+@lru_cache(maxsize=4096)  # per span found; a corpus names the same dates again and again
+def _names_month(text: str) -> bool:
+    """Whether a date's text names a month or season."""
+    return any(w in MONTHS or w in SEASONS for w in _tokens(text))
 
 
 def _starts_sentence(token: Token) -> bool:
