@@ -458,3 +458,20 @@ def test_german_thousands_round_trip(n, sep):
 @given(st.integers(min_value=0, max_value=10**9), st.integers(min_value=0, max_value=99))
 def test_german_decimals_round_trip(n, cents):
     assert parse_number(f"{n:,}".replace(",", ".") + f",{cents:02d}") == pytest.approx(n + cents / 100)
+
+
+def _flag_tests(nlp):
+    """The AnyTest flags of the component and the tests each folds."""
+    from extract.quantities import AnyTest
+
+    return [g for g in nlp.vocab.lex_attr_getters.values() if isinstance(g, AnyTest)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(word=st.one_of(st.text(max_size=12), _NUMERIC_TEXT,
+                      st.sampled_from(["zweiundzwanzig", "Dritte", "drittgrößter", "Mrd.", "EUR", "an", "1990er", "Rang"])))
+def test_folded_flags_pass_a_word_where_one_of_their_tests_does(qnlp, word):
+    flags = _flag_tests(qnlp)
+    assert flags, "the component folds its token tests into AnyTest flags"
+    for flag in flags:
+        assert flag(word) == any(test(word) for test in flag.tests), word

@@ -20,6 +20,16 @@ def load_data(name: str):
     return json.loads(text)
 
 
+def vocab_flag(vocab, getter) -> int:
+    """The vocab's lexeme flag that ``getter`` computes (from a word's text, once per word
+    of the vocabulary), added once: a pipeline built again on the same vocab reuses it
+    instead of taking another of the 63 flag bits. Equal getters share a flag."""
+    for flag, known in vocab.lex_attr_getters.items():
+        if known == getter:
+            return flag
+    return vocab.add_flag(getter)
+
+
 @lru_cache(maxsize=1)
 def lemma_lookup() -> dict[str, str]:
     """spaCy's German lookup lemmas (spacy-lookups-data) as a plain dict, word form →

@@ -60,7 +60,7 @@ import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import product
 from pathlib import Path
 from typing import Any, Container, Iterable
@@ -72,6 +72,7 @@ from spacy.tokens import Doc, Span, Token
 from spacy.util import ensure_path
 
 from extract import extensions  # noqa: F401  (registers Span._.quantity)
+from extract.lexicon import vocab_flag
 from extract.models import NumberValue
 
 LEXICON_PATH = Path(__file__).parent / "data" / "quantities.yaml"
@@ -483,10 +484,14 @@ class TokenTest:
             raise ValueError(f"a token test is REGEX, IN or a value, not {op}")
         return cls(attr, op, arg if op == "REGEX" else frozenset(arg))
 
+    @cached_property
+    def _regex(self) -> re.Pattern:
+        return re.compile(self.value)
+
     def __call__(self, orth: str) -> bool:
         text = orth.lower() if self.attr == "LOWER" else orth
         if self.op == "REGEX":
-            return re.search(self.value, text) is not None
+            return self._regex.search(text) is not None
         return text in self.value if self.op == "IN" else text == self.value
 
 
@@ -496,8 +501,26 @@ class AnyTest:
 
     tests: tuple[TokenTest, ...]
 
+    @cached_property
+    def _folded(self) -> dict[str, tuple[frozenset[str], re.Pattern | None]]:
+        """Per attribute, the tests' words as one set and their expressions as one
+        alternation (group names dropped, as they may repeat): a flag is computed for
+        every new word of the vocabulary, and trying each test in turn cost more than
+        all other lexeme attributes together."""
+        folded = {}
+        for attr in ("TEXT", "LOWER"):
+            tests = [t for t in self.tests if t.attr == attr]
+            words = frozenset(w for t in tests if t.op != "REGEX" for w in (t.value if t.op == "IN" else (t.value,)))
+            regexes = [re.sub(r"\(\?P<\w+>", "(?:", t.value) for t in tests if t.op == "REGEX"]
+            folded[attr] = (words, re.compile("|".join(f"(?:{r})" for r in regexes)) if regexes else None)
+        return folded
+
     def __call__(self, orth: str) -> bool:
-        return any(test(orth) for test in self.tests)
+        for attr, (words, regex) in self._folded.items():
+            text = orth.lower() if attr == "LOWER" else orth
+            if text in words or (regex is not None and regex.search(text)):
+                return True
+        return False
 
 
 class Quantities:
@@ -535,7 +558,7 @@ class Quantities:
         patterns = build_patterns(lexicon, bounds=False)
         found = [*patterns["AMOUNT"], *patterns["RANK"]]
         tests = sorted({TokenTest.of(t) for pattern in found for t in pattern}, key=repr)
-        flags = {test: self._flag(test) for test in tests}
+        flags = {test: vocab_flag(self.vocab, test) for test in tests}
 
         def flagged(pattern: list[dict[str, Any]]) -> list[dict[Any, Any]]:
             return [{flags[TokenTest.of(t)]: True, **({"OP": t["OP"]} if "OP" in t else {})} for t in pattern]
@@ -549,8 +572,8 @@ class Quantities:
         # is not optional. Flags for these and for all tokens find where to match.
         required = [[TokenTest.of(t) for t in p if "OP" not in t] for p in found]
         assert all(any(t.op == "REGEX" for t in p) for p in required), "every pattern needs a required REGEX token"
-        self._fits = self._flag(AnyTest(tuple(tests)))
-        self._anchor = self._flag(AnyTest(tuple(t for t in tests if t.op == "REGEX" and any(t in p for p in required))))
+        self._fits = vocab_flag(self.vocab, AnyTest(tuple(tests)))
+        self._anchor = vocab_flag(self.vocab, AnyTest(tuple(t for t in tests if t.op == "REGEX" and any(t in p for p in required))))
         self.phrases = PhraseMatcher(self.vocab, attr="LOWER")
         self.phrases.add("BOUND", self._spellings(_bound_patterns(lexicon)))
         self.phrases.add("FALSE_POSITIVE", self._spellings(patterns["FALSE_POSITIVE"]))
@@ -563,13 +586,6 @@ class Quantities:
             for pattern in patterns
             for words in product(*(sorted(t["LOWER"]["IN"]) for t in pattern))
         ]
-
-    def _flag(self, test: TokenTest) -> int:
-        """The vocab's flag for the test, added once: reloading the lexicon keeps the bits."""
-        for flag, getter in self.vocab.lex_attr_getters.items():
-            if getter == test:
-                return flag
-        return self.vocab.add_flag(test)
 
     def _windows(self, doc: Doc, dates: Container[int] = ()) -> list[tuple[int, int]]:
         """Token ranges that hold every match: runs of tokens that fit some pattern token,

@@ -78,10 +78,9 @@ from typing import Callable, Sequence
 from spacy.attrs import ORTH, SENT_START, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup, Token
-from spacy.vocab import Vocab
 
 from . import extensions  # noqa: F401  (registers Doc._.ref_date and Span._.timex)
-from .lexicon import lemma_lookup, load_data
+from .lexicon import lemma_lookup, load_data, vocab_flag
 from .models import DateValue, valid_date_value
 
 Part = tuple[int, ...]  # a date at its precision: (2017,), (2017, 9), (2017, 9, 21)
@@ -765,15 +764,6 @@ class _DateWord:
         return orth[:1] in DIGITS or orth.lower() in self.words
 
 
-def _flag(vocab: Vocab, getter: _DateWord) -> int:
-    """The vocab's flag for the getter, added once: a pipeline built again on the same
-    vocab reuses it instead of taking another of the 63 flag bits."""
-    for flag, known in vocab.lex_attr_getters.items():
-        if known == getter:
-            return flag
-    return vocab.add_flag(getter)
-
-
 class _DateTokens:
     """The tokens of a document a date can be made of, but for stretches that hold no
     date, their text joined: the text of a stretch of consecutive ones is a slice of it
@@ -827,7 +817,7 @@ class Timex:
         self.span_key = span_key
         self.label = label
         self.max_tokens = max_tokens  # the longest expression tried: "vom 1. März bis zum 15. April 2020" is 9
-        self.flag = _flag(nlp.vocab, _DateWord(frozenset(VOCABULARY | QUARTERS | set(SEPARATOR_TOKENS))))
+        self.flag = vocab_flag(nlp.vocab, _DateWord(frozenset(VOCABULARY | QUARTERS | set(SEPARATOR_TOKENS))))
 
     def __call__(self, doc: Doc) -> Doc:
         ref = _as_date(doc._.ref_date)
