@@ -318,6 +318,15 @@ class Registry:
         self.compound_stop_heads = frozenset(lex["compound_stop_heads"])
         self.particles = frozenset(lex["name_particles"])
         self.noun_suffixes = tuple(lex["common_noun_suffixes"])
+        # Most tokens trigger no rule; these sets (and a hyphen, for compounds) let the
+        # passes over all tokens skip them.
+        self.person_triggers = frozenset(self.roles) | self.given_names
+        self.org_triggers = self.org_name_after | frozenset(self.org_heads)
+        # das Land / das zentralasiatische Land / des Nachbarlandes: read back from the
+        # nouns by _anaphor_spans, as a Matcher with a REGEX predicate would cost a regex
+        # search on every token.
+        self.anaphor_triggers = frozenset(self.anaphor_nouns) | self.neighbour_nouns
+        self.triggers = self.person_triggers | self.org_triggers | self.anaphor_triggers
 
     def _add(self, forms: Iterable[str], entry: Entry) -> None:
         for form in forms:
@@ -462,14 +471,6 @@ class EntityRuler:
                 self._joins_before.update(t.text for t in p[:-1])
                 self._joins_after.update(t.text for t in p[1:])
             self.matcher.add(entry.key, patterns)
-        # Most tokens trigger no rule; these sets (and a hyphen, for compounds) let the
-        # passes over all tokens skip them with one lookup.
-        self._person_triggers = frozenset(reg.roles) | reg.given_names
-        self._org_triggers = reg.org_name_after | frozenset(reg.org_heads)
-        # das Land / das zentralasiatische Land / des Nachbarlandes: read back from the
-        # nouns by _anaphor_spans, as a Matcher with a REGEX predicate would cost a regex
-        # search on every token.
-        self._anaphor_nouns = frozenset(reg.anaphor_nouns) | reg.neighbour_nouns
         self._anaphor_dets = frozenset(reg.anaphor_dets)
 
     def initialize(self, get_examples: Optional[Callable] = None, *, nlp: Optional[Language] = None, data_dir: Optional[str] = None) -> None:
@@ -584,7 +585,8 @@ class EntityRuler:
 
     def _compounds(self, doc: Doc, state: "_DocState") -> list[Cand]:
         reg, cands = self.reg, []
-        for i, text in enumerate(state.texts):
+        for i in state.marked:
+            text = state.texts[i]
             if "-" not in text and "." not in text:
                 continue
             if text.endswith(".") and text not in reg.forms and (entry := reg.forms.get(text[:-1])) and entry.kind in ("abbr", "name", "code"):
@@ -633,8 +635,9 @@ class EntityRuler:
         """Role + name (Präsident Tokajew, Herausgeber der Asia Times, Pepe Escobar) and
         given name + surname (Alexandra Sitenko)."""
         reg, cands = self.reg, []
-        for i, text in enumerate(state.texts):
-            if (text not in self._person_triggers and "-" not in text) or i in state.spaces:
+        for i in state.marked:
+            text = state.texts[i]
+            if text not in reg.person_triggers and "-" not in text:
                 continue
             role = reg.role(text)
             if role is not None:
@@ -805,8 +808,9 @@ class EntityRuler:
 
     def _organisations(self, doc: Doc, state: "_DocState") -> list[Cand]:
         reg, cands = self.reg, []
-        for i, text in enumerate(state.texts):
-            if text not in self._org_triggers and "-" not in text:
+        for i in state.marked:
+            text = state.texts[i]
+            if text not in reg.org_triggers and "-" not in text:
                 continue
             if text in reg.org_name_after:
                 span = self._name_after_trigger(state, i)
@@ -942,8 +946,9 @@ class EntityRuler:
                 if a is not None and cl is not None and cl.text == ")" and a.i not in covered and re.fullmatch(r"[A-ZÄÖÜ][A-Za-zÄÖÜ]*[A-ZÄÖÜ][A-Za-zÄÖÜ]*", a.text):
                     abbrs[a.text] = c
         new = []
-        for i, text in enumerate(state.texts):
-            if (text not in surnames and text not in abbrs) or i in covered:
+        for i in state.find(surnames.keys() | abbrs.keys()):
+            text = state.texts[i]
+            if i in covered:
                 continue
             if text in surnames and self._name_like(text):
                 new.append(Cand(i, i + 1, "PER", surnames[text], RULE, kind="surname"))
@@ -991,10 +996,10 @@ class EntityRuler:
         """Determiner, up to two lower-case adjectives, anaphor noun: what the Matcher
         pattern [det, adj?, adj?, noun] finds, each (start, end) once."""
         texts = state.texts
-        for end, text in enumerate(texts, 1):
-            if text not in self._anaphor_nouns:
+        for noun in state.marked:
+            if texts[noun] not in self.reg.anaphor_triggers:
                 continue
-            noun = end - 1
+            end = noun + 1
             for n_adj in range(3):
                 det = noun - 1 - n_adj
                 if det < 0 or (n_adj and not _ANAPHOR_ADJ.search(texts[det + 1].lower())):
@@ -1016,6 +1021,9 @@ class _DocState:
         self.texts: list[str] = [strings[orth] for orth in doc.to_array(ORTH).tolist()]
         # Whitespace tokens (line breaks) are few. str.isspace is how spaCy sets Token.is_space.
         self.spaces = {i for i, text in enumerate(self.texts) if text.isspace()}
+        # The tokens that may trigger a rule, found in one scan: the passes over all
+        # tokens read only these (no whitespace token is one).
+        self.marked = [i for i, text in enumerate(self.texts) if text in reg.triggers or "-" in text or "." in text]
         self.offices: list[tuple[int, str, str, str]] = []
         # Persons' states, as the registry gives them and as the text adds them.
         self.person_country: ChainMap[str, str] = ChainMap({}, reg.person_country)
@@ -1024,6 +1032,10 @@ class _DocState:
     @cached_property
     def words(self) -> set[str]:
         return set(self.texts)
+
+    def find(self, words: set[str]) -> list[int]:
+        """The positions of the tokens with these texts."""
+        return [i for i, text in enumerate(self.texts) if text in words] if words else []
 
     def prev(self, i: int) -> Optional[Token]:
         k = i - 1
