@@ -97,6 +97,7 @@ if not Span.has_extension("ids"):
 _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ı": "i", "ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d"})
 
 
+@lru_cache(maxsize=10_000)  # names recur across documents
 def slugify(text: str) -> str:
     """Spec §2 slug: lower case, ä→ae ö→oe ü→ue ß→ss, other accents dropped, rest → '-'."""
     text = unicodedata.normalize("NFKD", unicodedata.normalize("NFC", text).lower().translate(_FOLD))
@@ -659,7 +660,7 @@ class EntityRuler:
                             cands.append(Cand(tok.i, tok.i + 1, "PER", pid, RULE, kind="office"))
                     continue
                 (start, end), org = found
-                pid = self._person_id(doc, start, end)
+                pid = self._person_id(state, start, end)
                 cands.append(Cand(start, end, "PER", pid, RULE, kind="role"))
                 if org is not None:
                     cands.append(Cand(org[0], org[1], "ORG", "org:" + slugify(doc[org[0] : org[1]].text), RULE, kind="org"))
@@ -674,8 +675,8 @@ class EntityRuler:
                 if prev is not None and prev.lower_ in _ARTICLES:
                     continue  # "der Roman Tolstois": after an article a given name is a noun
                 chunk = self._name_chunk(state, i)
-                if chunk and chunk[1] - chunk[0] > 1 and doc[chunk[1] - 1].text not in reg.given_names:
-                    cands.append(Cand(chunk[0], chunk[1], "PER", self._person_id(doc, *chunk), RULE, kind="given"))
+                if chunk and chunk[1] - chunk[0] > 1 and state.texts[chunk[1] - 1] not in reg.given_names:
+                    cands.append(Cand(chunk[0], chunk[1], "PER", self._person_id(state, *chunk), RULE, kind="given"))
         return cands
 
     def _office_of(self, state: "_DocState", tok: Token, role: Role, pid: str) -> Optional[str]:
@@ -763,7 +764,7 @@ class EntityRuler:
             if not self._name_like(text) or (entry is not None and entry.label != "PER"):
                 break
             prev_given = bool(toks) and texts[toks[-1]] in reg.given_names
-            if toks and is_common(text, self.common, reg.noun_suffixes) and not prev_given and not entry:
+            if toks and not prev_given and not entry and is_common(text, self.common, reg.noun_suffixes):
                 break
             toks.append(k)
             k += 1
@@ -780,28 +781,30 @@ class EntityRuler:
         return (
             len(text) > 1
             and text[0].isupper()
-            and any(c.islower() for c in text)
             and text not in self.reg.not_names
-            and all(c.isalpha() or c in "-'’." for c in text)
             and not text.endswith("-")
+            # Most names are plain words, which these string tests settle without a
+            # loop over their characters.
+            and (text[1:].islower() or any(c.islower() for c in text))
+            and (text.isalpha() or all(c.isalpha() or c in "-'’." for c in text))
         )
 
     def _common(self, text: str) -> bool:
         # str.lower is how spaCy sets Token.lower_.
         return text in self.common or text.lower() in self.common
 
-    def _person_id(self, doc: Doc, start: int, end: int) -> str:
+    def _person_id(self, state: "_DocState", start: int, end: int) -> str:
         """The registry's id for the name or its surname, else per:<slug of surname>."""
-        forms = self.reg.forms
-        for key in (doc[start:end].text, doc[end - 1].text):
+        forms, texts = self.reg.forms, state.texts
+        for key in (state.span_text(start, end), texts[end - 1]):
             entry = forms.get(key)
             if entry is not None and entry.label == "PER":
                 return entry.id
-        surname = doc[end - 1].text
+        surname = texts[end - 1]
         # Surnames with particles keep them (von der Leyen → per:von-der-leyen).
-        first_particle = next((k for k in range(start, end) if doc[k].text in self.reg.particles), None)
+        first_particle = next((k for k in range(start, end) if texts[k] in self.reg.particles), None)
         if first_particle is not None:
-            surname = doc[first_particle:end].text
+            surname = state.span_text(first_particle, end)
         return "per:" + slugify(surname)
 
     # organisations ------------------------------------------------------------
@@ -916,7 +919,7 @@ class EntityRuler:
                 end = ent.end
                 while end > ent.start + 1 and not doc[end - 1].is_alpha:
                     end -= 1
-                pid = self._person_id(doc, ent.start, end)
+                pid = self._person_id(state, ent.start, end)
                 surname = doc[end - 1].text
                 if surname.endswith("s") and surname[:-1] in state.words and pid == "per:" + slugify(surname):
                     pid = "per:" + slugify(surname[:-1])  # Satpajews → per:satpajew
@@ -1032,6 +1035,10 @@ class _DocState:
     @cached_property
     def words(self) -> set[str]:
         return set(self.texts)
+
+    def span_text(self, start: int, end: int) -> str:
+        """doc[start:end].text, without making a Span for a single token."""
+        return self.texts[start] if end - start == 1 else self.doc[start:end].text
 
     def find(self, words: set[str]) -> list[int]:
         """The positions of the tokens with these texts."""
