@@ -97,6 +97,7 @@ if not Span.has_extension("ids"):
 _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ı": "i", "ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d"})
 
 
+@lru_cache(maxsize=10_000)  # names recur across documents
 def slugify(text: str) -> str:
     """Spec §2 slug: lower case, ä→ae ö→oe ü→ue ß→ss, other accents dropped, rest → '-'."""
     text = unicodedata.normalize("NFKD", unicodedata.normalize("NFC", text).lower().translate(_FOLD))
@@ -318,6 +319,15 @@ class Registry:
         self.compound_stop_heads = frozenset(lex["compound_stop_heads"])
         self.particles = frozenset(lex["name_particles"])
         self.noun_suffixes = tuple(lex["common_noun_suffixes"])
+        # Most tokens trigger no rule; these sets (and a hyphen, for compounds) let the
+        # passes over all tokens skip them.
+        self.person_triggers = frozenset(self.roles) | self.given_names
+        self.org_triggers = self.org_name_after | frozenset(self.org_heads)
+        # das Land / das zentralasiatische Land / des Nachbarlandes: read back from the
+        # nouns by _anaphor_spans, as a Matcher with a REGEX predicate would cost a regex
+        # search on every token.
+        self.anaphor_triggers = frozenset(self.anaphor_nouns) | self.neighbour_nouns
+        self.triggers = self.person_triggers | self.org_triggers | self.anaphor_triggers
 
     def _add(self, forms: Iterable[str], entry: Entry) -> None:
         for form in forms:
@@ -402,11 +412,11 @@ class Registry:
                 return current[0]
         return None
 
-    def modifier(self, token: Optional[Token], stems: tuple[str, ...]) -> bool:
-        """Whether a token is one of the adjectives (any ending) given by their stems."""
-        if token is None:
+    def modifier(self, low: str, stems: tuple[str, ...]) -> bool:
+        """Whether a lower-case word ("" for none) is one of the adjectives (any ending)
+        given by their stems."""
+        if not low:
             return False
-        low = token.lower_
         return any(low.startswith(s) and low[len(s) :] in ("", "e", "en", "er", "es", "em") for s in stems)
 
 
@@ -462,14 +472,6 @@ class EntityRuler:
                 self._joins_before.update(t.text for t in p[:-1])
                 self._joins_after.update(t.text for t in p[1:])
             self.matcher.add(entry.key, patterns)
-        # Most tokens trigger no rule; these sets (and a hyphen, for compounds) let the
-        # passes over all tokens skip them with one lookup.
-        self._person_triggers = frozenset(reg.roles) | reg.given_names
-        self._org_triggers = reg.org_name_after | frozenset(reg.org_heads)
-        # das Land / das zentralasiatische Land / des Nachbarlandes: read back from the
-        # nouns by _anaphor_spans, as a Matcher with a REGEX predicate would cost a regex
-        # search on every token.
-        self._anaphor_nouns = frozenset(reg.anaphor_nouns) | reg.neighbour_nouns
         self._anaphor_dets = frozenset(reg.anaphor_dets)
 
     def initialize(self, get_examples: Optional[Callable] = None, *, nlp: Optional[Language] = None, data_dir: Optional[str] = None) -> None:
@@ -533,7 +535,8 @@ class EntityRuler:
                 # "Sicherheitsrat" alone is the UN's unless an adjective says whose
                 # (der russische / Nationale Sicherheitsrat).
                 prev = state.prev(start)
-                if prev is None or prev.lower_ in self.reg.function_words or not (prev.is_alpha and _ADJ_TAIL.search(prev.lower_)):
+                low = state.lower(prev)
+                if prev is None or low in self.reg.function_words or not (state.texts[prev].isalpha() and _ADJ_TAIL.search(low)):
                     cands.append(Cand(start, end, entry.label, entry.id, REGISTRY, kind="weak"))
             else:
                 cands.append(Cand(start, end, entry.label, entry.id, REGISTRY, kind=entry.kind))
@@ -557,34 +560,37 @@ class EntityRuler:
         prev = state.prev(start)
         if prev is None:
             return False
-        if prev.lower_ in self.reg.city_nouns:
+        low = state.lower(prev)
+        if low in self.reg.city_nouns:
             return True
-        if prev.lower_ in self.reg.place_preps:
-            before = state.prev(prev.i)
-            return before is None or before.lower_ not in self.reg.government_nouns
+        if low in self.reg.place_preps:
+            return state.lower(state.prev(prev)) not in self.reg.government_nouns
         return False
 
     def _adjective(self, doc: Doc, state: "_DocState", start: int, end: int, entry: Entry) -> Cand:
         """kasachische → KAZ; + role → the office holder; + institution → the state."""
         nxt = state.next(end - 1)
         if nxt is not None:
-            role = self.reg.role(nxt.text)
-            if role is not None and role.office and self._name_after_role(state, nxt.i) is None:
-                former = self.reg.modifier(state.prev(start), self.reg.former) or nxt.text.startswith("Ex-")
-                deputy = self.reg.modifier(state.prev(start), self.reg.deputy)
+            text = state.texts[nxt]
+            role = self.reg.role(text)
+            if role is not None and role.office and self._name_after_role(state, nxt) is None:
+                mod = state.lower(state.prev(start))
+                former = self.reg.modifier(mod, self.reg.former) or text.startswith("Ex-")
+                deputy = self.reg.modifier(mod, self.reg.deputy)
                 pid = None if deputy else state.office_holder(entry.id, role.office, start, former)
                 if pid:
-                    return Cand(start, nxt.i + 1, "PER", pid, REGISTRY, kind="office")
-                return Cand(start, nxt.i + 1, "COUNTRY", entry.id, REGISTRY, kind="office")
-            if nxt.text in self.reg.institutions:
-                return Cand(start, nxt.i + 1, "COUNTRY", entry.id, REGISTRY, kind="institution")
+                    return Cand(start, nxt + 1, "PER", pid, REGISTRY, kind="office")
+                return Cand(start, nxt + 1, "COUNTRY", entry.id, REGISTRY, kind="office")
+            if text in self.reg.institutions:
+                return Cand(start, nxt + 1, "COUNTRY", entry.id, REGISTRY, kind="institution")
         return Cand(start, end, "COUNTRY", entry.id, REGISTRY, kind="adj")
 
     # hyphenated compounds ---------------------------------------------------
 
     def _compounds(self, doc: Doc, state: "_DocState") -> list[Cand]:
         reg, cands = self.reg, []
-        for i, text in enumerate(state.texts):
+        for i in state.marked:
+            text = state.texts[i]
             if "-" not in text and "." not in text:
                 continue
             if text.endswith(".") and text not in reg.forms and (entry := reg.forms.get(text[:-1])) and entry.kind in ("abbr", "name", "code"):
@@ -605,8 +611,9 @@ class EntityRuler:
             cand = Cand(i, i + 1, label, entry.id, REGISTRY, tuple(ids), "compound")
             role = reg.role(text)  # US-Präsident, NATO-Generalsekretär without a name
             if role and role.office and label in ("COUNTRY", "ORG") and self._name_after_role(state, i) is None:
-                deputy = reg.modifier(state.prev(i), reg.deputy)
-                former = text.startswith("Ex-") or reg.modifier(state.prev(i), reg.former)
+                mod = state.lower(state.prev(i))
+                deputy = reg.modifier(mod, reg.deputy)
+                former = text.startswith("Ex-") or reg.modifier(mod, reg.former)
                 pid = None if deputy else state.office_holder(entry.id, role.office, i, former)
                 if pid:
                     cand = Cand(i, i + 1, "PER", pid, REGISTRY, tuple(ids), "office")
@@ -633,58 +640,58 @@ class EntityRuler:
         """Role + name (Präsident Tokajew, Herausgeber der Asia Times, Pepe Escobar) and
         given name + surname (Alexandra Sitenko)."""
         reg, cands = self.reg, []
-        for i, text in enumerate(state.texts):
-            if (text not in self._person_triggers and "-" not in text) or i in state.spaces:
+        for i in state.marked:
+            text = state.texts[i]
+            if text not in reg.person_triggers and "-" not in text:
                 continue
             role = reg.role(text)
             if role is not None:
-                tok = doc[i]
                 # Modifiers stand before the role or before its country adjective:
                 # der (stellvertretende) (kasachische) Außenminister.
-                prev = state.prev(tok.i)
-                adj = reg.forms.get(prev.text) if prev is not None else None
+                prev = state.prev(i)
+                adj = reg.forms.get(state.texts[prev]) if prev is not None else None
                 adj = adj if adj is not None and adj.kind == "adj" else None
-                mod = state.prev(prev.i) if adj is not None else prev
+                mod = state.lower(state.prev(prev) if adj is not None else prev)
                 deputy = reg.modifier(mod, reg.deputy)
-                former = tok.text.startswith("Ex-") or reg.modifier(mod, reg.former)
-                found = self._name_after_role(state, tok.i)
+                former = text.startswith("Ex-") or reg.modifier(mod, reg.former)
+                found = self._name_after_role(state, i)
                 if found is None:
                     if role.office and role.country and adj is None and not deputy:
                         # "der Bundeskanzler" names the holder at the document date
-                        pid = state.office_holder(role.country, role.office, tok.i, former)
+                        pid = state.office_holder(role.country, role.office, i, former)
                         if pid:
-                            cands.append(Cand(tok.i, tok.i + 1, "PER", pid, RULE, kind="office"))
+                            cands.append(Cand(i, i + 1, "PER", pid, RULE, kind="office"))
                     continue
                 (start, end), org = found
-                pid = self._person_id(doc, start, end)
+                pid = self._person_id(state, start, end)
                 cands.append(Cand(start, end, "PER", pid, RULE, kind="role"))
                 if org is not None:
-                    cands.append(Cand(org[0], org[1], "ORG", "org:" + slugify(doc[org[0] : org[1]].text), RULE, kind="org"))
+                    cands.append(Cand(org[0], org[1], "ORG", "org:" + slugify(state.span_text(*org)), RULE, kind="org"))
                 if adj is not None:  # des kasachischen Politologen X: X is Kazakh
                     state.person_country.setdefault(pid, adj.id)
                 if role.office and not deputy and not former:
-                    of = self._office_of(state, tok, role, pid)
+                    of = self._office_of(state, i, role, pid)
                     if of:
-                        state.offices.append((tok.i, of, role.office, pid))
+                        state.offices.append((i, of, role.office, pid))
             elif text in reg.given_names or text.split("-")[0] in reg.given_names:
-                prev = state.prev(i)
-                if prev is not None and prev.lower_ in _ARTICLES:
+                if state.lower(state.prev(i)) in _ARTICLES:
                     continue  # "der Roman Tolstois": after an article a given name is a noun
                 chunk = self._name_chunk(state, i)
-                if chunk and chunk[1] - chunk[0] > 1 and doc[chunk[1] - 1].text not in reg.given_names:
-                    cands.append(Cand(chunk[0], chunk[1], "PER", self._person_id(doc, *chunk), RULE, kind="given"))
+                if chunk and chunk[1] - chunk[0] > 1 and state.texts[chunk[1] - 1] not in reg.given_names:
+                    cands.append(Cand(chunk[0], chunk[1], "PER", self._person_id(state, *chunk), RULE, kind="given"))
         return cands
 
-    def _office_of(self, state: "_DocState", tok: Token, role: Role, pid: str) -> Optional[str]:
+    def _office_of(self, state: "_DocState", i: int, role: Role, pid: str) -> Optional[str]:
         """Whose office a role names: the adjective before it (der kasachische Präsident X),
         the compound's first part (US-Präsident X), the role's own state (Bundeskanzler),
         else the office the registry gives the person."""
-        prev = state.prev(tok.i)
-        entry = self.reg.forms.get(prev.text) if prev is not None else None
+        prev = state.prev(i)
+        entry = self.reg.forms.get(state.texts[prev]) if prev is not None else None
         if entry is not None and entry.kind == "adj":
             return entry.id
-        if "-" in tok.text[1:]:
-            head = self._compound_head(tok.text, tok.text.split("-"))
+        text = state.texts[i]
+        if "-" in text[1:]:
+            head = self._compound_head(text, text.split("-"))
             if head is not None and head.label in ("COUNTRY", "ORG"):
                 return head.id
         if role.country:
@@ -699,24 +706,24 @@ class EntityRuler:
         complement and a comma (Botschafter in Kasachstan, Petro Wrublewski). Returns the
         name's span and, for roles heading an organisation, the complement's span when it
         is a name nothing else knows (Herausgeber der Asia Times)."""
-        doc, reg = state.doc, self.reg
+        reg, texts = self.reg, state.texts
         nxt = state.next(i)
         if nxt is None:
             return None
-        chunk = self._name_chunk(state, nxt.i)
+        chunk = self._name_chunk(state, nxt)
         if chunk:
             return chunk, None
-        if nxt.lower_ not in ("der", "des", "von", "vom", "in", "im", "aus", "bei"):
+        if state.lower(nxt) not in ("der", "des", "von", "vom", "in", "im", "aus", "bei"):
             return None
         toks: list[int] = []
-        t = state.next(nxt.i)
-        while t is not None and len(toks) < 4 and (self._name_like(t.text) or t.is_upper or t.text in reg.forms):
-            toks.append(t.i)
-            t = state.next(t.i)
-        if not toks or t is None or t.text != ",":
+        t = state.next(nxt)
+        while t is not None and len(toks) < 4 and (self._name_like(texts[t]) or texts[t].isupper() or texts[t] in reg.forms):
+            toks.append(t)
+            t = state.next(t)
+        if not toks or t is None or texts[t] != ",":
             return None
-        after = state.next(t.i)
-        chunk = self._name_chunk(state, after.i) if after is not None else None
+        after = state.next(t)
+        chunk = self._name_chunk(state, after) if after is not None else None
         if chunk is None:
             return None
         org = None
@@ -746,7 +753,7 @@ class EntityRuler:
                 continue
             if toks and text in reg.particles:
                 nxt = state.next(k)
-                if nxt is not None and self._name_like(nxt.text):
+                if nxt is not None and self._name_like(texts[nxt]):
                     toks.append(k)
                     k += 1
                     continue
@@ -754,13 +761,13 @@ class EntityRuler:
             entry = reg.forms.get(text)
             if entry is not None and entry.label != "PER" and text in reg.given_names and not toks:
                 nxt = state.next(k)  # Nursultan Nasarbajew: a given name that is also a capital
-                nxt_entry = reg.forms.get(nxt.text) if nxt is not None else None
-                if nxt is not None and self._name_like(nxt.text) and (nxt_entry is None or nxt_entry.label == "PER"):
+                nxt_entry = reg.forms.get(texts[nxt]) if nxt is not None else None
+                if nxt is not None and self._name_like(texts[nxt]) and (nxt_entry is None or nxt_entry.label == "PER"):
                     entry = None
             if not self._name_like(text) or (entry is not None and entry.label != "PER"):
                 break
             prev_given = bool(toks) and texts[toks[-1]] in reg.given_names
-            if toks and is_common(text, self.common, reg.noun_suffixes) and not prev_given and not entry:
+            if toks and not prev_given and not entry and is_common(text, self.common, reg.noun_suffixes):
                 break
             toks.append(k)
             k += 1
@@ -777,108 +784,113 @@ class EntityRuler:
         return (
             len(text) > 1
             and text[0].isupper()
-            and any(c.islower() for c in text)
             and text not in self.reg.not_names
-            and all(c.isalpha() or c in "-'’." for c in text)
             and not text.endswith("-")
+            # Most names are plain words, which these string tests settle without a
+            # loop over their characters.
+            and (text[1:].islower() or any(c.islower() for c in text))
+            and (text.isalpha() or all(c.isalpha() or c in "-'’." for c in text))
         )
 
     def _common(self, text: str) -> bool:
         # str.lower is how spaCy sets Token.lower_.
         return text in self.common or text.lower() in self.common
 
-    def _person_id(self, doc: Doc, start: int, end: int) -> str:
+    def _person_id(self, state: "_DocState", start: int, end: int) -> str:
         """The registry's id for the name or its surname, else per:<slug of surname>."""
-        forms = self.reg.forms
-        for key in (doc[start:end].text, doc[end - 1].text):
+        forms, texts = self.reg.forms, state.texts
+        for key in (state.span_text(start, end), texts[end - 1]):
             entry = forms.get(key)
             if entry is not None and entry.label == "PER":
                 return entry.id
-        surname = doc[end - 1].text
+        surname = texts[end - 1]
         # Surnames with particles keep them (von der Leyen → per:von-der-leyen).
-        first_particle = next((k for k in range(start, end) if doc[k].text in self.reg.particles), None)
+        first_particle = next((k for k in range(start, end) if texts[k] in self.reg.particles), None)
         if first_particle is not None:
-            surname = doc[first_particle:end].text
+            surname = state.span_text(first_particle, end)
         return "per:" + slugify(surname)
 
     # organisations ------------------------------------------------------------
 
     def _organisations(self, doc: Doc, state: "_DocState") -> list[Cand]:
-        reg, cands = self.reg, []
-        for i, text in enumerate(state.texts):
-            if text not in self._org_triggers and "-" not in text:
+        reg, texts, cands = self.reg, state.texts, []
+        for i in state.marked:
+            text = texts[i]
+            if text not in reg.org_triggers and "-" not in text:
                 continue
             if text in reg.org_name_after:
                 span = self._name_after_trigger(state, i)
                 if span is not None:
-                    cands.append(Cand(span[0], span[1], "ORG", "org:" + slugify(doc[span[0] : span[1]].text), RULE, kind="org"))
+                    cands.append(Cand(span[0], span[1], "ORG", "org:" + slugify(state.span_text(*span)), RULE, kind="org"))
             head = reg.org_heads.get(text) or (reg.org_heads.get(text.rsplit("-", 1)[1]) if "-" in text[1:] else None)
             if head is None:
                 continue
-            tok = doc[i]
-            start, end = tok.i, tok.i + 1
+            start, end = i, i + 1
             p = state.prev(start)
             for _ in range(2):  # at most two modifiers: Freie Universität, Robert Bosch Stiftung
                 if p is None or not self._org_modifier(state, p):
                     break
-                start = p.i
+                start = p
                 p = state.prev(start)
-            nxt = state.next(tok.i)
-            if nxt is not None and nxt.lower_ == "für":
-                end = self._fuer_tail(state, nxt.i) or end
+            nxt = state.next(i)
+            if nxt is not None and state.lower(nxt) == "für":
+                end = self._fuer_tail(state, nxt) or end
             elif nxt is not None and head in reg.org_heads_with_name:
-                while nxt is not None and end - tok.i < 3 and self._name_like(nxt.text) and not nxt.is_sent_start and (
-                    not self._common(nxt.text) or getattr(self.reg.forms.get(nxt.text), "label", None) in ("LOC", "COUNTRY")
+                while nxt is not None and end - i < 3 and self._name_like(texts[nxt]) and not doc[nxt].is_sent_start and (
+                    not self._common(texts[nxt]) or getattr(self.reg.forms.get(texts[nxt]), "label", None) in ("LOC", "COUNTRY")
                 ):
-                    end = nxt.i + 1
-                    nxt = state.next(nxt.i)
-            if start == tok.i and end == tok.i + 1 and "-" not in tok.text[1:]:
+                    end = nxt + 1
+                    nxt = state.next(nxt)
+            if start == i and end == i + 1 and "-" not in text[1:]:
                 continue  # a bare "die Stiftung" names nothing
-            cands.append(Cand(start, end, "ORG", "org:" + slugify(self._org_nominative(doc, start, end, tok.i, head)), RULE, kind="org"))
+            cands.append(Cand(start, end, "ORG", "org:" + slugify(self._org_nominative(doc, start, end, i, head)), RULE, kind="org"))
         return cands
 
-    def _org_modifier(self, state: "_DocState", t: Token) -> bool:
+    def _org_modifier(self, state: "_DocState", k: int) -> bool:
         """A capitalised word before an organisation's head: an adjective (Technischen,
         Deutsch-Kasachische) or a name (Robert Bosch Stiftung)."""
-        if not self._name_like(t.text) or t.text in self.reg.forms and self.reg.forms[t.text].kind not in ("adj",):
+        text = state.texts[k]
+        if not self._name_like(text) or text in self.reg.forms and self.reg.forms[text].kind not in ("adj",):
             return False
-        prev = state.prev(t.i)
-        given = t.text in self.reg.given_names or (prev is not None and prev.text in self.reg.given_names)
-        return bool(_ADJ_TAIL.search(t.text)) or not self._common(t.text) or "-" in t.text or given
+        prev = state.prev(k)
+        given = text in self.reg.given_names or (prev is not None and state.texts[prev] in self.reg.given_names)
+        return bool(_ADJ_TAIL.search(text)) or not self._common(text) or "-" in text or given
 
     def _fuer_tail(self, state: "_DocState", i: int) -> Optional[int]:
         """End of "für [das] Wissenschaft und Technologie": capitalised words, und,
         lower-case adjectives; ends on a capitalised word."""
+        texts = state.texts
         end, t = None, state.next(i)
-        if t is not None and t.lower_ in ("das", "die", "den", "der"):
-            t = state.next(t.i)
+        if t is not None and state.lower(t) in ("das", "die", "den", "der"):
+            t = state.next(t)
         while t is not None:
-            if t.text[:1].isupper() and t.is_alpha and t.text not in self.reg.not_names:
-                end = t.i + 1
-            elif not (t.lower_ in ("und", "-") or (t.is_lower and _ADJ_TAIL.search(t.lower_))):
+            if texts[t][:1].isupper() and texts[t].isalpha() and texts[t] not in self.reg.not_names:
+                end = t + 1
+            elif not (state.lower(t) in ("und", "-") or (texts[t].islower() and _ADJ_TAIL.search(state.lower(t)))):
                 break
-            t = state.next(t.i)
+            t = state.next(t)
         return end
 
     def _name_after_trigger(self, state: "_DocState", i: int) -> Optional[tuple[int, int]]:
         """The name after Partei/Nachrichtenagentur/Portal…: quoted, or capitalised or
         upper-case words that are not common German words."""
+        doc, texts = state.doc, state.texts
         nxt = state.next(i)
         if nxt is None:
             return None
-        if nxt.is_quote or nxt.text in "„“”‚‘’«»\"":
-            toks, t = [], state.next(nxt.i)
-            while t is not None and len(toks) < 8 and not (t.is_quote or t.text in "„“”‚‘’«»\""):
-                toks.append(t.i)
-                t = state.next(t.i)
+        if doc[nxt].is_quote or texts[nxt] in "„“”‚‘’«»\"":
+            toks, t = [], state.next(nxt)
+            while t is not None and len(toks) < 8 and not (doc[t].is_quote or texts[t] in "„“”‚‘’«»\""):
+                toks.append(t)
+                t = state.next(t)
             return (toks[0], toks[-1] + 1) if toks and t is not None else None
         toks, t = [], nxt
-        while t is not None and len(toks) < 4 and (self._name_like(t.text) or (t.is_upper and t.is_alpha and len(t) > 1)) and not self._common(t.text):
-            entry = self.reg.forms.get(t.text)
+        while t is not None and len(toks) < 4 and (self._name_like(texts[t]) or (texts[t].isupper() and texts[t].isalpha() and len(texts[t]) > 1)) and not self._common(texts[t]):
+            entry = self.reg.forms.get(texts[t])
             if entry is not None and entry.label != "ORG":
                 break
-            toks.append(t.i)
-            t = state.next(t.i)
+            toks.append(t)
+            t = state.next(t)
         return (toks[0], toks[-1] + 1) if toks else None
 
     def _org_nominative(self, doc: Doc, start: int, end: int, head_i: int, head: str) -> str:
@@ -912,7 +924,7 @@ class EntityRuler:
                 end = ent.end
                 while end > ent.start + 1 and not doc[end - 1].is_alpha:
                     end -= 1
-                pid = self._person_id(doc, ent.start, end)
+                pid = self._person_id(state, ent.start, end)
                 surname = doc[end - 1].text
                 if surname.endswith("s") and surname[:-1] in state.words and pid == "per:" + slugify(surname):
                     pid = "per:" + slugify(surname[:-1])  # Satpajews → per:satpajew
@@ -937,13 +949,14 @@ class EntityRuler:
                 surnames[last + "s"] = c.id
             if c.label == "ORG" and c.kind not in ("compound", "adj"):
                 o = state.next(c.end - 1)
-                a = state.next(o.i) if o is not None and o.text == "(" else None
-                cl = state.next(a.i) if a is not None else None
-                if a is not None and cl is not None and cl.text == ")" and a.i not in covered and re.fullmatch(r"[A-ZÄÖÜ][A-Za-zÄÖÜ]*[A-ZÄÖÜ][A-Za-zÄÖÜ]*", a.text):
-                    abbrs[a.text] = c
+                a = state.next(o) if o is not None and state.texts[o] == "(" else None
+                cl = state.next(a) if a is not None else None
+                if a is not None and cl is not None and state.texts[cl] == ")" and a not in covered and re.fullmatch(r"[A-ZÄÖÜ][A-Za-zÄÖÜ]*[A-ZÄÖÜ][A-Za-zÄÖÜ]*", state.texts[a]):
+                    abbrs[state.texts[a]] = c
         new = []
-        for i, text in enumerate(state.texts):
-            if (text not in surnames and text not in abbrs) or i in covered:
+        for i in state.find(surnames.keys() | abbrs.keys()):
+            text = state.texts[i]
+            if i in covered:
                 continue
             if text in surnames and self._name_like(text):
                 new.append(Cand(i, i + 1, "PER", surnames[text], RULE, kind="surname"))
@@ -971,13 +984,13 @@ class EntityRuler:
             span = (start + 1, end)
             if any(k in covered for k in range(*span)):
                 continue
-            region = next((set(ids) for t in doc[start + 1 : end - 1] for stem, ids in self.reg.regions.items() if t.lower_.startswith(stem)), None)
+            region = next((set(ids) for k in range(start + 1, end - 1) for stem, ids in self.reg.regions.items() if state.lower(k).startswith(stem)), None)
             salient = next((cid for cid in ranking if region is None or cid in region), None)
             sent = doc[start].sent if doc.has_annotation("SENT_START") else doc[:]
-            if doc[end - 1].text in self.reg.neighbour_nouns:
+            if state.texts[end - 1] in self.reg.neighbour_nouns:
                 before = [c.id for c in countries if c.end <= start and c.id != ranking[0]]
                 cid = before[-1] if before else None
-            elif doc[start].lower_ in self.reg.possessives:
+            elif state.lower(start) in self.reg.possessives:
                 owner = next((state.person_country.get(p.id) for p in persons if sent.start <= p.start < start and state.person_country.get(p.id)), None)
                 cid = owner or salient
             else:
@@ -991,10 +1004,10 @@ class EntityRuler:
         """Determiner, up to two lower-case adjectives, anaphor noun: what the Matcher
         pattern [det, adj?, adj?, noun] finds, each (start, end) once."""
         texts = state.texts
-        for end, text in enumerate(texts, 1):
-            if text not in self._anaphor_nouns:
+        for noun in state.marked:
+            if texts[noun] not in self.reg.anaphor_triggers:
                 continue
-            noun = end - 1
+            end = noun + 1
             for n_adj in range(3):
                 det = noun - 1 - n_adj
                 if det < 0 or (n_adj and not _ANAPHOR_ADJ.search(texts[det + 1].lower())):
@@ -1016,6 +1029,9 @@ class _DocState:
         self.texts: list[str] = [strings[orth] for orth in doc.to_array(ORTH).tolist()]
         # Whitespace tokens (line breaks) are few. str.isspace is how spaCy sets Token.is_space.
         self.spaces = {i for i, text in enumerate(self.texts) if text.isspace()}
+        # The tokens that may trigger a rule, found in one scan: the passes over all
+        # tokens read only these (no whitespace token is one).
+        self.marked = [i for i, text in enumerate(self.texts) if text in reg.triggers or "-" in text or "." in text]
         self.offices: list[tuple[int, str, str, str]] = []
         # Persons' states, as the registry gives them and as the text adds them.
         self.person_country: ChainMap[str, str] = ChainMap({}, reg.person_country)
@@ -1025,17 +1041,31 @@ class _DocState:
     def words(self) -> set[str]:
         return set(self.texts)
 
-    def prev(self, i: int) -> Optional[Token]:
+    def span_text(self, start: int, end: int) -> str:
+        """doc[start:end].text, without making a Span for a single token."""
+        return self.texts[start] if end - start == 1 else self.doc[start:end].text
+
+    def find(self, words: set[str]) -> list[int]:
+        """The positions of the tokens with these texts."""
+        return [i for i, text in enumerate(self.texts) if text in words] if words else []
+
+    def prev(self, i: int) -> Optional[int]:
+        """The token before i across whitespace tokens; an index, as the rules read
+        texts, not Tokens."""
         k = i - 1
         while k in self.spaces:
             k -= 1
-        return self.doc[k] if k >= 0 else None
+        return k if k >= 0 else None
 
-    def next(self, i: int) -> Optional[Token]:
+    def next(self, i: int) -> Optional[int]:
         k = i + 1
         while k in self.spaces:
             k += 1
-        return self.doc[k] if k < len(self.texts) else None
+        return k if k < len(self.texts) else None
+
+    def lower(self, k: Optional[int]) -> str:
+        """Token k's lower-case text, "" for none (str.lower is how spaCy sets Token.lower_)."""
+        return self.texts[k].lower() if k is not None else ""
 
     def breaks(self) -> Iterator[tuple[int, int]]:
         """The tokens on either side of each run of whitespace tokens inside the doc."""
