@@ -849,9 +849,12 @@ class ClaimAssembler:
                 break
         claims = []
         covered = -1  # an event noun inside the last event's phrase is part of its name
-        for head in ctx.span:
-            if not self.event_nouns.search(head.lower_) or head.is_lower or head.i < covered:
+        shared = ctx.shared
+        for i in range(ctx.span.start, ctx.span.end):
+            word = shared.word(i)  # the words are read as text: most are no event noun
+            if i < covered or word.islower() or not self.event_nouns.search(word.lower()):
                 continue
+            head = doc[i]
             a, b = _event_phrase(ctx, head.i)
             covered = b
             hosts: list[tuple[str, str, str | None]] = []  # (id, label, place)
