@@ -134,14 +134,22 @@ class Mention:
     label: str
     id: str
     prep: str | None  # the preposition right before it, if any
-    text: str = ""
+    text: str = ""  # the span's text; for an implied mention, a name of what it stands for
     subject: bool = False  # the clause's subject, where a parse says so
-    _entity: Entity | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        if not self.text and self.span is not None:
+            self.text = self.span.text
 
     def entity(self) -> Entity:
-        if self._entity is None:  # asked once per claim it is in
-            self._entity = Entity(id=self.id, type=self.label, text=self.span.text if self.span is not None else self.text)
-        return self._entity
+        return _entity(self.id, self.label, self.text)
+
+
+@lru_cache(maxsize=4096)
+def _entity(id: str, type: str, text: str) -> Entity:
+    """An entity of a claim. The models are immutable, and the same names come back in
+    clause after clause and document after document: each is validated once."""
+    return Entity(id=id, type=type, text=text)
 
 
 class DocIndex:
@@ -250,7 +258,8 @@ class Sentence:
                 prep, subject = _parsed_role(ent, self.prepositions)
             else:  # the embedded pipeline: the words around it
                 prep, subject = _preceding_word(self.span.doc, ent.start, self.prepositions), False
-            mentions.append(Mention(ent, ent.label_, ent.kb_id_, prep, subject=subject))
+            text = self.shared.text[ent.start_char:ent.end_char]  # ent.text makes a Token per word
+            mentions.append(Mention(ent, ent.label_, ent.kb_id_, prep, text, subject=subject))
         return mentions
 
     @cached_property
@@ -445,10 +454,13 @@ def topics_of(doc: Doc, ents: list[Span] | None = None) -> list[Mention]:
     counts: dict[str, float] = {}
     first: dict[str, Span] = {}
     names: dict[str, str] = {}  # each id's first name as a noun (Russland, not russischen or Russlands)
+    full = doc_text(doc)
     for ent in doc.ents if ents is None else ents:
-        kb, text = ent.kb_id_, ent.text
-        if kb not in names and text[:1].isupper() and not text.endswith("s"):
-            names[kb] = text
+        kb = ent.kb_id_
+        if kb not in names:
+            text = full[ent.start_char:ent.end_char]  # ent.text makes a Token per word
+            if text[:1].isupper() and not text.endswith("s"):
+                names[kb] = text
         if ent.label_ == "COUNTRY" and kb:
             # a state the text talks about is its subject; one it only relates to stands
             # after prepositions (mit Russland, gegen Russland)
@@ -456,7 +468,7 @@ def topics_of(doc: Doc, ents: list[Span] | None = None) -> list[Mention]:
             counts[kb] = counts.get(kb, 0) + weight
             first.setdefault(kb, ent)
     ranked = sorted(counts, key=lambda k: (-counts[k], first[k].start))[:2]
-    return [Mention(None, "COUNTRY", k, None, names.get(k, first[k].text)) for k in ranked]
+    return [Mention(None, "COUNTRY", k, None, names.get(k) or full[first[k].start_char:first[k].end_char]) for k in ranked]
 
 
 class ClaimAssembler:
@@ -613,7 +625,7 @@ class ClaimAssembler:
             if isinstance(value, Entity) and value_span is not None:
                 # "dem Netzwerk deutscher Partnerschulen PASCH": deutscher modifies the organisation
                 taken_mods = {id(m.span) for m in ctx.mentions
-                              if value_span.start - 4 <= m.span.end <= value_span.start and m.span.text[:1].islower()
+                              if value_span.start - 4 <= m.span.end <= value_span.start and m.text[:1].islower()
                               and not any(_verbish(t) or t.is_punct for t in ctx.span.doc[m.span.end:value_span.start])}
             else:
                 taken_mods = set()
@@ -799,7 +811,7 @@ class ClaimAssembler:
             state = _state_of(m)
             if m.prep == "in" and state and any(
                     self.government.search(t.lower_) for t in doc[max(ctx.span.start, m.span.start - 3) : m.span.start]):
-                return Mention(m.span, "COUNTRY", state, None, m.span.text)
+                return Mention(m.span, "COUNTRY", state, None, m.text)
             return None
 
         candidates = [g for m in ctx.mentions if not attribution[0] <= m.span.start < attribution[1]
@@ -884,7 +896,7 @@ class ClaimAssembler:
             for host_id, label, place in {h[0]: h for h in hosts}.values():
                 qualifiers = {"place": place} if place else {}
                 claims.append(_claim(
-                    rule, ctx, Entity(id=host_id, type=label, text=next((m.span.text for m in ctx.mentions if m.id == host_id), host_id)),
+                    rule, ctx, _entity(host_id, label, next((m.text for m in ctx.mentions if m.id == host_id), host_id)),
                     value=TextValue(type="text", text=text), date=date, qualifiers=qualifiers, modality=modality,
                 ))
         return claims
@@ -902,12 +914,12 @@ class ClaimAssembler:
             return []
         cues = [(ctx.token_at(m.start()), ctx.token_at(max(m.end() - 1, m.start())), m) for m in matches]
         group = re.compile(r"-(staaten|mitglieder|länder|partner)\w*$", re.IGNORECASE)
-        orgs_all = [m for m in ctx.mentions if m.label in rule.value_types and not group.search(m.span.text)]
+        orgs_all = [m for m in ctx.mentions if m.label in rule.value_types and not group.search(m.text)]
         # "der NATO-Initiative Partnership for Peace": the initiative itself, not NATO
-        orgs_all = [m for m in orgs_all if not ("-" in m.span.text and any(
+        orgs_all = [m for m in orgs_all if not ("-" in m.text and any(
             o.span.start in (m.span.end, m.span.end + 1) for o in orgs_all if o is not m))]
         modifiers = {id(m.span) for m in ctx.mentions for o in orgs_all
-                     if m.span.text[:1].islower() and o.span.start - 4 <= m.span.end <= o.span.start}
+                     if m.text[:1].islower() and o.span.start - 4 <= m.span.end <= o.span.start}
         states = [m for m in ctx.mentions if m.label in rule.actor and m.prep in (None, "neben")
                   and id(m.span) not in modifiers and not _attached_genitive(m)]
         modality, attributed = self._modality(rule, ctx, doc)
@@ -954,7 +966,7 @@ class ClaimAssembler:
             return []
         cue = ctx.token_at(match.start())
         held = [m for m in ctx.mentions if m.label in rule.actor and m.prep in (None, "mit", "neben")
-                and not _attached_genitive(m) and not (m.span.text[:1].islower() and m.span.end < len(doc)
+                and not _attached_genitive(m) and not (m.text[:1].islower() and m.span.end < len(doc)
                                                        and not doc[m.span.end].is_title)]
         held = _unique(held)
         if len(held) == 1 and topic is not None and held[0].id != topic.id and \
@@ -1004,11 +1016,11 @@ class ClaimAssembler:
             owner = None
             if troops:  # russische Soldaten, US-Truppen, kasachischer Friedenstruppen
                 owner = next((m for m in ctx.mentions if m.span.start <= head.i < m.span.end or
-                              (m.span.end == head.i and m.span.text[:1].islower())), None)
+                              (m.span.end == head.i and m.text[:1].islower())), None)
             if owner is None and verb is not None:
                 cue = ctx.token_at(verb.start())
                 subjects = [m for m in ctx.mentions if m.prep is None and m.label in rule.actor and m is not host
-                            and not m.span.text[:1].islower() and abs(m.span.start - cue) <= 8]
+                            and not m.text[:1].islower() and abs(m.span.start - cue) <= 8]
                 owner = min(subjects, key=lambda m: _distance(m.span, cue)) if subjects else None
             if owner is None or _state_of(host) == (owner.id if owner.label != "LOC" else _state_of(owner)):
                 continue
@@ -1026,11 +1038,11 @@ class ClaimAssembler:
                     b += 1
                 covered = b
                 value = TextValue(type="text", text=ctx.shared.slice_text(a, b))
-            owner_entity = owner.entity() if owner.label != "LOC" else Entity(id=_state_of(owner), type="COUNTRY", text=owner.span.text)
+            owner_entity = owner.entity() if owner.label != "LOC" else _entity(_state_of(owner), "COUNTRY", owner.text)
             denied = any(t.lower_.startswith("kein") for t in doc[max(ctx.span.start, head.i - 3) : head.i])
             claims.append(_claim(
                 rule, ctx, owner_entity,
-                partner=Entity(id=_state_of(host), type="COUNTRY", text=host.span.text), value=value,
+                partner=_entity(_state_of(host), "COUNTRY", host.text), value=value,
                 date=self._date(ctx, head.i), modality=modality, attributed_to=attributed,
                 polarity="negative" if denied else "positive",  # "keine russischen Truppen stationiert"
             ))
@@ -1117,7 +1129,7 @@ class ClaimAssembler:
             parties = self._group(ctx, head, {}, None)  # "die Regierungen beider Länder"
         if not parties and persons and self.person_states.get(persons[0].id):
             state = self.person_states[persons[0].id]  # signed on Xi's visit: China
-            parties = [Mention(persons[0].span, "COUNTRY", state, None, persons[0].span.text)]
+            parties = [Mention(persons[0].span, "COUNTRY", state, None, persons[0].text)]
         if not parties and ctx.search(self.anaphoric):
             parties = self._previous_states(ctx)  # "Die Grundlage hierfür bildet der Vertrag …"
         if not parties:
@@ -1148,7 +1160,7 @@ class ClaimAssembler:
         for m in ctx.mentions:
             if within is not None and not within[0] <= m.span.start < within[1]:
                 continue
-            if m.label == "ORG" and re.search(r"-(staaten|mitglieder|länder|partner)\w*$", m.span.text, re.I):
+            if m.label == "ORG" and re.search(r"-(staaten|mitglieder|länder|partner)\w*$", m.text, re.I):
                 before = {t.lower_ for t in doc[max(ctx.span.start, m.span.start - 2) : m.span.start]}
                 if "alle" in before:
                     members = [c.actor for c in found.values() if c.relation == "member_of"
@@ -1230,7 +1242,7 @@ class ClaimAssembler:
                 return [(None, None)]
             best = min(pool, key=lambda m: (_distance(m.span, cue), m.span.start < cue))
             if best.label == "LOC":  # a city visited stands for its state (the city is the visit's place)
-                return [(Entity(id=_state_of(best), type="COUNTRY", text=best.span.text), best.span)]
+                return [(_entity(_state_of(best), "COUNTRY", best.text), best.span)]
             after = [m for m in pool if m.span.start in (best.span.end, best.span.end + 1)]
             if best.span[-1].text.count("-") and after:
                 best = after[0]  # "der NATO-Initiative Partnership for Peace": the initiative itself
@@ -1325,7 +1337,7 @@ class ClaimAssembler:
         if not pool:
             return None
         order = {"PER": 0, "ORG": 1, "COUNTRY": 2}
-        best = min(pool, key=lambda m: (m.span.text[:1].islower(), order[m.label], _distance(m.span, cue)))
+        best = min(pool, key=lambda m: (m.text[:1].islower(), order[m.label], _distance(m.span, cue)))
         return best.entity()
 
     def _negative(self, rule: Rule, ctx: Sentence, cue: int) -> bool:
@@ -1496,8 +1508,8 @@ def _compound_pair(ctx: Sentence) -> tuple[Mention, Mention] | None:
         ids = m.span._.ids if m.span is not None and m.span.has_extension("ids") else None
         states = [i for i in (ids or ()) if re.fullmatch(r"[A-Z]{3}", i)]
         if len(states) >= 2 and states[0] != states[1]:
-            return (Mention(m.span, "COUNTRY", states[0], None, m.span.text),
-                    Mention(m.span, "COUNTRY", states[1], None, m.span.text))
+            return (Mention(m.span, "COUNTRY", states[0], None, m.text),
+                    Mention(m.span, "COUNTRY", states[1], None, m.text))
     return None
 
 
@@ -1535,8 +1547,8 @@ def _coordination(ctx: Sentence, pool: list[Mention], seed: Mention) -> list[Men
 
 def _compound_prefix(m: Mention) -> bool:
     """A name that only opens a compound (das UN-Recht, die EU-Kommission's staff)."""
-    return m.span is not None and len(m.span) == 1 and "-" in m.span.text and not m.span.text.endswith("-") \
-        and m.span.text.split("-")[-1][:1].isupper() and len(m.span.text.split("-")[-1]) > 3
+    return m.span is not None and len(m.span) == 1 and "-" in m.text and not m.text.endswith("-") \
+        and m.text.split("-")[-1][:1].isupper() and len(m.text.split("-")[-1]) > 3
 
 
 def _attached_genitive(m: Mention) -> bool:
@@ -1696,7 +1708,7 @@ def _in_timex(ctx: Sentence, i: int) -> bool:
 
 
 def _genitive(m: Mention) -> bool:
-    text = m.span.text
+    text = m.text
     return m.label == "COUNTRY" and text.endswith("s") and not text.endswith(("ss", "USA")) and len(text) > 4
 
 
