@@ -17,8 +17,8 @@ words/s and is reported as ``load_s``, and so is set-up done on first use (spaCy
 lookup table is read when a rule first asks for a lemma): each measurement runs the
 first five documents once before it is timed. (a) is timed on text already read and
 cleaned.
-(a) and (b) each pass over the whole corpus three times, each pass in a fresh process,
-taking turns (a, b, a, b, a, b) so that a slower spell of the machine falls on both;
+(a) and (b) each pass over the whole corpus five times, each pass in a fresh process,
+taking turns (a, b, a, b, …) so that a slower spell of the machine falls on both;
 the fastest pass counts: on a shared machine other processes only ever add time (the
 table also shows CPU seconds). (c) is timed once: it measures the machine's
 parallelism, which a busy machine takes away.
@@ -50,7 +50,7 @@ from .ingest import SUFFIXES, clean, corpus_files, read_source
 MIN_BYTES = 2 * 1024 * 1024
 TARGET_RATIO = 0.30  # (b) words/s over (a) words/s
 TARGET_RERUN = 0.05  # seconds of a re-run over an unchanged corpus, over a full run's
-ROUNDS = 3  # passes of (a) and of (b), each in a fresh process, taking turns; the fastest counts
+ROUNDS = 5  # passes of (a) and of (b), each in a fresh process, taking turns; the fastest counts
 WARM_UP = 5  # documents each measurement runs before it is timed: set-up done on first use is loading
 
 
