@@ -45,7 +45,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .ingest import SUFFIXES, clean, corpus_files, read_source
+from .ingest import SUFFIXES, clean, corpus_files, read_source, sidecar_path
 
 MIN_BYTES = 2 * 1024 * 1024
 TARGET_RATIO = 0.30  # (b) words/s over (a) words/s
@@ -67,9 +67,8 @@ def build_corpus(source: Path, dest: Path, min_bytes: int = MIN_BYTES) -> list[P
         for doc in docs:
             target = dest / f"r{round_:04d}_{doc.name}"
             shutil.copyfile(doc, target)
-            sidecar = doc.with_name(doc.stem + ".meta.json")
-            if sidecar.exists():
-                shutil.copyfile(sidecar, target.with_name(target.stem + ".meta.json"))
+            if sidecar_path(doc).exists():
+                shutil.copyfile(sidecar_path(doc), sidecar_path(target))
             copied.append(target)
             size += target.stat().st_size
     return copied

@@ -28,6 +28,7 @@ from .lexicon import lemma_lookup, load_data
 # that memory stays bounded whatever lands in the corpus folder.
 MAX_BYTES = 5 * 1024 * 1024
 SUFFIXES = (".txt", ".html", ".htm")
+SIDECAR = ".meta.json"  # a document's metadata lies in its name without extension and this
 
 
 class IngestError(Exception):
@@ -93,7 +94,7 @@ def corpus_files(folder: Path) -> list[Path]:
     # dangling link, a folder named like a document) is reported rather than skipped.
     return sorted(
         p for p in folder.iterdir()
-        if not p.name.endswith(".meta.json") and not p.name.startswith(".")
+        if not p.name.endswith(SIDECAR) and not p.name.startswith(".")
         and (not p.is_dir() or p.suffix.lower() in SUFFIXES)
     )
 
@@ -158,8 +159,13 @@ def decode(raw: bytes, path: Path | str = "<bytes>") -> tuple[str, str]:
     raise IngestError(path, "undecodable text")
 
 
+def sidecar_path(path: Path) -> Path:
+    """Where a document's sidecar of metadata lies (``a.txt`` → ``a.meta.json``)."""
+    return path.with_name(path.stem + SIDECAR)
+
+
 def read_sidecar(path: Path) -> dict:
-    sidecar = path.with_name(path.stem + ".meta.json")
+    sidecar = sidecar_path(path)
     if not sidecar.exists():
         return {}
     try:

@@ -12,7 +12,8 @@ from pathlib import Path
 from spacy.tokens import Doc
 
 from . import __version__
-from .ingest import MAX_BYTES, SUFFIXES, Cleaned, IngestError, Source, clean, corpus_files, read_metadata, read_source, reference_date
+from .ingest import (MAX_BYTES, SUFFIXES, Cleaned, IngestError, Source, clean, corpus_files, read_metadata, read_source,
+                     reference_date, sidecar_path)
 from .models import Claim, DocumentRecord, Evidence, Failure
 from .output import write_json, write_jsonl
 from .pipeline import load_pipeline
@@ -95,7 +96,7 @@ def _fingerprint(path: Path) -> str | None:
     if path.stat().st_size > MAX_BYTES:
         return None
     digest = hashlib.sha256(path.read_bytes())
-    sidecar = path.with_name(path.stem + ".meta.json")
+    sidecar = sidecar_path(path)
     if sidecar.exists():
         digest.update(b"\0sidecar\0" + sidecar.read_bytes())
     return digest.hexdigest()
