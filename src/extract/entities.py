@@ -64,7 +64,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 from spacy.util import ensure_path
 
-from . import extensions  # noqa: F401  (registers Doc._.ref_date)
+from .extensions import as_date  # importing it registers Doc._.ref_date
 from .lexicon import lemma_lookup
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -1035,7 +1035,7 @@ class _DocState:
         self.offices: list[tuple[int, str, str, str]] = []
         # Persons' states, as the registry gives them and as the text adds them.
         self.person_country: ChainMap[str, str] = ChainMap({}, reg.person_country)
-        self.ref_date = _date(doc._.ref_date)
+        self.ref_date = as_date(doc._.ref_date)
 
     @cached_property
     def words(self) -> set[str]:

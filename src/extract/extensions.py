@@ -17,6 +17,8 @@ Entities are ``doc.ents`` with ``label_`` in COUNTRY/ORG/PER/LOC and the canonic
 spec §2 in ``kb_id_``.
 """
 
+import datetime
+
 from spacy.tokens import Doc, Span
 
 _DOC = {"doc_id": None, "ref_date": None, "claims": None, "text": None}
@@ -33,6 +35,21 @@ def register() -> None:
 
 
 register()
+
+
+def as_date(value) -> datetime.date | None:
+    """A reference date as a ``datetime.date``: a datetime's day, an ISO string's date;
+    None where unknown or malformed (a relative date then stays unresolved)."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
 
 
 def doc_text(doc: Doc) -> str:

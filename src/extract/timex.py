@@ -79,7 +79,7 @@ from spacy.attrs import ORTH, SENT_START, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup, Token
 
-from . import extensions  # noqa: F401  (registers Doc._.ref_date and Span._.timex)
+from .extensions import as_date  # importing it registers Doc._.ref_date and Span._.timex
 from .lexicon import lemma_lookup, load_data, vocab_flag
 from .models import DateValue, valid_date_value
 
@@ -221,7 +221,7 @@ def _evaluate(text: str, ref_date, anchor) -> tuple[DateValue, bool] | None:
     expr = _parse(text)
     if expr is None:
         return None
-    ctx = Ctx(ref=_as_date(ref_date), anchor=_as_part(anchor))
+    ctx = Ctx(ref=as_date(ref_date), anchor=_as_part(anchor))
     try:
         value = expr.resolve(ctx)
     except (ValueError, OverflowError):  # beyond the calendar: year 1 minus 30 years
@@ -697,17 +697,6 @@ def _names_day(ws) -> bool:
     return False
 
 
-def _as_date(value) -> date | None:
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-    return None
-
-
 @lru_cache(maxsize=1024)  # per span found, and a document's anchor changes seldom
 def _as_part(anchor) -> Part | None:
     """The anchor as a partial date: a date, or the end of an ISO value ("2017/2018" → 2018)."""
@@ -820,7 +809,7 @@ class Timex:
         self.flag = vocab_flag(nlp.vocab, _DateWord(frozenset(VOCABULARY | QUARTERS | set(SEPARATOR_TOKENS))))
 
     def __call__(self, doc: Doc) -> Doc:
-        ref = _as_date(doc._.ref_date)
+        ref = as_date(doc._.ref_date)
         has_sents = doc.has_annotation("SENT_START")  # once: it scans the whole document
         tokens = _DateTokens(doc, self.marked(doc), self.max_tokens)
         anchor: str | None = None
