@@ -72,7 +72,7 @@ from spacy.tokens import Doc, Span, Token
 from spacy.util import ensure_path
 
 from extract import extensions  # noqa: F401  (registers Span._.quantity)
-from extract.lexicon import vocab_flag
+from extract.lexicon import load_data, vocab_flag
 from extract.models import NumberValue
 
 LEXICON_PATH = Path(__file__).parent / "data" / "quantities.yaml"
@@ -185,11 +185,11 @@ class Lexicon:
             articles=articles,
             times=raw["times"].lower(),
             years=(int(raw["years"]["min"]), int(raw["years"]["max"])),
-            year_cues=keys([*raw["years"]["cues"], *raw["months"]]),
+            year_cues=keys([*raw["years"]["cues"], *_month_forms()]),
             starters=frozenset(raw["ordinals"]["sentence_starters"]),  # case matters: sentence start
             determiners=keys(raw["ordinals"]["determiners"]),
             identifiers=keys(raw["identifiers"]),
-            not_before=keys([*raw["not_before"], *raw["months"]]),
+            not_before=keys([*raw["not_before"], *_month_forms()]),
             places=keys(rk["places"]),
             ordinals=ordinal_stems,
             words=words,
@@ -201,6 +201,13 @@ class Lexicon:
 
 
 @lru_cache(maxsize=8)
+def _month_forms() -> list[str]:
+    """The month names of the date stage (``timex.json``), abbreviations also with their
+    period (Aug.): one list for both stages."""
+    names = load_data("timex.json")["months"]
+    return [*names, *(name + "." for name in names if len(name) <= 4)]
+
+
 def load_lexicon(path: str | None = None) -> Lexicon:
     with open(path or LEXICON_PATH, encoding="utf-8") as f:
         return Lexicon.from_dict(yaml.safe_load(f))
