@@ -65,7 +65,7 @@ from spacy.tokens import Doc, Span, Token
 from spacy.util import ensure_path
 
 from .extensions import as_date  # importing it registers Doc._.ref_date
-from .lexicon import lemma_lookup
+from .lexicon import lemma_lookup, load_data, parse_data
 
 DATA_DIR = Path(__file__).parent / "data"
 # name → file; the component's whole state (written by to_disk, read by from_disk).
@@ -107,16 +107,7 @@ def slugify(text: str) -> str:
 
 def load_records(path: Path) -> dict[str, Any]:
     """Read the data files of a directory (the package's data dir or a to_disk dir)."""
-    records: dict[str, Any] = {}
-    for key, name in DATA_FILES.items():
-        text = (Path(path) / name).read_text(encoding="utf-8")
-        if name.endswith(".jsonl"):
-            records[key] = [json.loads(line) for line in text.splitlines() if line.strip()]
-        elif name.endswith(".yaml"):
-            records[key] = yaml.safe_load(text)
-        else:
-            records[key] = [w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#")]
-    return records
+    return {key: parse_data(name, (Path(path) / name).read_text(encoding="utf-8")) for key, name in DATA_FILES.items()}
 
 
 def write_records(records: dict[str, Any], path: Path) -> None:
@@ -1114,7 +1105,7 @@ def _add_uncovered(chosen: list[Cand], new: list[Cand]) -> list[Cand]:
 
 @lru_cache(maxsize=1)
 def _default_lexicon() -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
-    lex = yaml.safe_load((DATA_DIR / DATA_FILES["lexicon"]).read_text(encoding="utf-8"))
+    lex = load_data(DATA_FILES["lexicon"])
     return frozenset(lex["not_names"]), common_words(), tuple(lex["common_noun_suffixes"])
 
 

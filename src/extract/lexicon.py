@@ -9,14 +9,22 @@ from importlib import resources
 
 @lru_cache(maxsize=None)
 def load_data(name: str):
-    """Parse a data file once: ``.json``/``.jsonl`` with the standard library, ``.yaml`` with PyYAML."""
-    text = resources.files("extract").joinpath("data", name).read_text(encoding="utf-8")
+    """A data file of the package, parsed once (``parse_data``); shared, so not to be changed."""
+    return parse_data(name, resources.files("extract").joinpath("data", name).read_text(encoding="utf-8"))
+
+
+def parse_data(name: str, text: str):
+    """A data file's content, by its name's extension: ``.jsonl`` a list of records,
+    ``.yaml`` with PyYAML, ``.txt`` a word list (one per line; ``#`` starts a comment
+    line), anything else JSON."""
     if name.endswith(".jsonl"):
         return [json.loads(line) for line in text.splitlines() if line.strip()]
     if name.endswith((".yaml", ".yml")):
         import yaml
 
         return yaml.safe_load(text)
+    if name.endswith(".txt"):
+        return [w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#")]
     return json.loads(text)
 
 
