@@ -408,7 +408,7 @@ class Registry:
         given by their stems."""
         if not low:
             return False
-        return any(low.startswith(s) and low[len(s) :] in ("", "e", "en", "er", "es", "em") for s in stems)
+        return any(low.startswith(s) and low[len(s) :] in ("", *_ADJ_ENDINGS) for s in stems)
 
 
 # --------------------------------------------------------------------------- component
