@@ -963,7 +963,8 @@ class EntityRuler:
         "sein Land" → the state of the first person the sentence names; "das Nachbarland"
         → the latest state named before it other than the most salient one."""
         countries = [c for c in chosen if c.label == "COUNTRY"]
-        if not countries:
+        anaphors = list(self._anaphor_spans(state)) if countries else []
+        if not anaphors:
             return []
         names = Counter(c.id for c in countries if c.kind in ("name", "code"))
         ranking = [cid for cid, _ in names.most_common()] + [cid for cid, _ in Counter(c.id for c in countries).most_common()]
@@ -971,7 +972,7 @@ class EntityRuler:
         covered = _covered(chosen)
         persons = [c for c in chosen if c.label == "PER"]
         new = []
-        for start, end in self._anaphor_spans(state):
+        for start, end in anaphors:
             span = (start + 1, end)
             if any(k in covered for k in range(*span)):
                 continue
