@@ -81,6 +81,17 @@ def test_an_interrupted_write_leaves_the_old_file_whole(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["claims.jsonl"]
 
 
+def test_a_file_that_already_holds_the_text_is_not_rewritten(tmp_path, monkeypatch):
+    target = tmp_path / "claims.jsonl"
+    output.write_jsonl(target, [{"a": 1}])
+    replaced = []
+    monkeypatch.setattr(os, "replace", lambda *args: replaced.append(args))
+    output.write_jsonl(target, [{"a": 1}])
+    assert replaced == []  # the same text: nothing written
+    output.write_jsonl(target, [{"a": 1}, {"b": 2}])
+    assert len(replaced) == 1  # other text: written
+
+
 def test_schema_prints_the_claim_json_schema(capsys):
     assert main(["schema"]) == 0
     schema = json.loads(capsys.readouterr().out)

@@ -21,8 +21,12 @@ def dumps(record: BaseModel | dict) -> str:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write via a temporary file and rename, so a reader never sees half a file."""
+    """Write via a temporary file and rename, so a reader never sees half a file; a file
+    that already holds ``text`` is left as it is (a re-run over an unchanged corpus then
+    writes nothing)."""
     path = Path(path)
+    if _holds(path, text):
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -36,9 +40,21 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
+def _holds(path: Path, text: str) -> bool:
+    try:
+        return path.stat().st_size >= len(text) and path.read_text(encoding="utf-8") == text
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
 def write_jsonl(path: Path, records: Iterable[BaseModel | dict]) -> None:
     write_atomic(path, "".join(dumps(r) + "\n" for r in records))
 
 
-def write_json(path: Path, obj: dict) -> None:
-    write_atomic(path, json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+def write_json(path: Path, obj: dict, compact: bool = False) -> None:
+    """Indented with sorted keys for people to read; ``compact`` for data only the
+    program reads back (encoded in C: indenting takes Python's slow encoder)."""
+    if compact:
+        write_atomic(path, json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n")
+    else:
+        write_atomic(path, json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n")

@@ -190,7 +190,7 @@ def run_corpus(corpus: Path, outdir: Path | None = None, model: str | None = Non
     if outdir is not None:
         write_outputs(result, Path(outdir), corpus)
         if fresh or cache:
-            write_json(cache_file, {"_pipeline": result.pipeline, "_requested": requested, **fresh})
+            write_json(cache_file, {"_pipeline": result.pipeline, "_requested": requested, **fresh}, compact=True)
     return result
 
 
