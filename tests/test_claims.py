@@ -243,3 +243,21 @@ def test_a_separable_verbs_particle_closing_the_clause_is_not_part_of_the_object
     doc = run(nlp, "Präsident Tokajew sprach sich am Montag für eine friedliche Lösung aus.")
     stances = [c for c in doc._.claims if c.relation == "stance"]
     assert [c.value.text for c in stances] == ["eine friedliche Lösung"]
+
+
+def test_the_sentences_assembled_are_those_a_cue_may_begin_in(nlp, corpus_files):
+    """Cued sentences are found from the cue positions; they must be exactly the
+    sentences that the scan says hold a cue."""
+    from extract.claims import DocIndex
+    from extract.ingest import clean, read_source
+
+    assembler = nlp.get_pipe("extract_claims")
+    for path in corpus_files:
+        text = clean(read_source(path).text).text
+        doc = nlp(text)
+        shared = DocIndex(doc)
+        positions = assembler.cue_index.positions(shared.lower)
+        expected = [(s.start, s.end) for s in doc.sents
+                    if assembler.cue_index.holds(positions, s.start_char, s.end_char, assembler.cue_kinds)]
+        found = [(s.start, s.end) for s in assembler._cued_sentences(shared, positions)]
+        assert found == expected and found, path.name
