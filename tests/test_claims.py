@@ -261,3 +261,11 @@ def test_the_sentences_assembled_are_those_a_cue_may_begin_in(nlp, corpus_files)
                     if assembler.cue_index.holds(positions, s.start_char, s.end_char, assembler.cue_kinds)]
         found = [(s.start, s.end) for s in assembler._cued_sentences(shared, positions)]
         assert found == expected and found, path.name
+
+
+def test_an_undated_statement_of_a_dated_fact_folds_into_it_evidence_in_document_order(nlp):
+    doc = run(nlp, "Kasachstan ist Mitglied der OVKS. Seit 1994 ist Kasachstan Mitglied der OVKS.")
+    members = [c for c in doc._.claims if c.relation == "member_of"]
+    assert len(members) == 1 and members[0].date is not None and members[0].date.value == "1994"
+    starts = [e.start for e in members[0].evidence]
+    assert len(starts) == 2 and starts == sorted(starts)
