@@ -72,10 +72,9 @@ from spacy.tokens import Doc, Span, Token
 from spacy.util import ensure_path
 
 from extract import extensions  # noqa: F401  (registers Span._.quantity)
-from extract.lexicon import load_data, vocab_flag
+from extract.lexicon import load_data, parse_data, vocab_flag
 from extract.models import NumberValue
 
-LEXICON_PATH = Path(__file__).parent / "data" / "quantities.yaml"
 
 # Digits as written, German first: thousands groups with one consistent separator and
 # a decimal comma, else plain digits with an optional English decimal point. A price
@@ -143,6 +142,7 @@ class Lexicon:
         def index(table: dict[str, list[str]]) -> dict[str, str]:
             return {_key(form): code for code, forms in table.items() for form in forms}
 
+        months = load_data("timex.json")["months"]  # the date stage's: one list for both stages
         nw = raw["number_words"]
         words = {
             "units": {k.lower(): Decimal(v) for k, v in nw["units"].items()},
@@ -185,11 +185,11 @@ class Lexicon:
             articles=articles,
             times=raw["times"].lower(),
             years=(int(raw["years"]["min"]), int(raw["years"]["max"])),
-            year_cues=keys([*raw["years"]["cues"], *_month_forms()]),
+            year_cues=keys([*raw["years"]["cues"], *months]),
             starters=frozenset(raw["ordinals"]["sentence_starters"]),  # case matters: sentence start
             determiners=keys(raw["ordinals"]["determiners"]),
             identifiers=keys(raw["identifiers"]),
-            not_before=keys([*raw["not_before"], *_month_forms()]),
+            not_before=keys([*raw["not_before"], *months]),
             places=keys(rk["places"]),
             ordinals=ordinal_stems,
             words=words,
@@ -201,16 +201,14 @@ class Lexicon:
 
 
 @lru_cache(maxsize=8)
-def _month_forms() -> list[str]:
-    """The month names of the date stage (``timex.json``), abbreviations also with their
-    period (Aug.): one list for both stages."""
-    names = load_data("timex.json")["months"]
-    return [*names, *(name + "." for name in names if len(name) <= 4)]
-
-
 def load_lexicon(path: str | None = None) -> Lexicon:
-    with open(path or LEXICON_PATH, encoding="utf-8") as f:
-        return Lexicon.from_dict(yaml.safe_load(f))
+    """The package's lexicon (``data/quantities.yaml``), or the one at ``path``; built once."""
+    return read_lexicon(path) if path is not None else Lexicon.from_dict(load_data("quantities.yaml"))
+
+
+def read_lexicon(path: str | Path) -> Lexicon:
+    """The lexicon in a file, read afresh (a saved pipeline's)."""
+    return Lexicon.from_dict(parse_data(str(path), Path(path).read_text(encoding="utf-8")))
 
 
 # --------------------------------------------------------------------------- parsing
@@ -703,8 +701,7 @@ class Quantities:
             yaml.safe_dump(self.lexicon.raw, f, allow_unicode=True, sort_keys=False)
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> "Quantities":
-        with open(ensure_path(path) / "lexicon.yaml", encoding="utf-8") as f:
-            self._set_lexicon(Lexicon.from_dict(yaml.safe_load(f)))
+        self._set_lexicon(read_lexicon(ensure_path(path) / "lexicon.yaml"))
         return self
 
 
