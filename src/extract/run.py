@@ -179,9 +179,9 @@ def run_corpus(corpus: Path, outdir: Path | None = None, model: str | None = Non
                             "claims": [c.model_dump(mode="json") for c in claims]}
     progress.close()
     result.pipeline = state["info"].label() if state["info"] else (label or "")
-    if state["info"] is not None and result.pipeline != label:
-        key = pipeline_key(result.pipeline)
     if state["info"] is not None:
+        if result.pipeline != label:
+            key = pipeline_key(result.pipeline)
         for entry in fresh.values():
             entry["key"] = entry["key"] or key
     result.claims.sort(key=lambda c: (c.doc_id, c.evidence[0].start, c.relation, c.claim_id))
@@ -189,8 +189,9 @@ def run_corpus(corpus: Path, outdir: Path | None = None, model: str | None = Non
     result.seconds = time.perf_counter() - started
     if outdir is not None:
         write_outputs(result, Path(outdir), corpus)
-        if fresh or cache:
-            write_json(cache_file, {"_pipeline": result.pipeline, "_requested": requested, **fresh}, compact=True)
+        kept = {"_pipeline": result.pipeline, "_requested": requested, **fresh}
+        if (fresh or cache) and kept != cache:  # unchanged: the cache read is the one to write
+            write_json(cache_file, kept, compact=True)
     return result
 
 
