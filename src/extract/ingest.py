@@ -283,12 +283,13 @@ def is_boilerplate(line: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _lexicon() -> tuple[frozenset[str] | None, frozenset[str]]:
-    """German word forms known to spaCy's lookup lemmatiser, to test de-hyphenation."""
+def _lexicon() -> tuple[dict[str, str] | None, frozenset[str]]:
+    """German word forms known to spaCy's lookup lemmatiser (the table itself: its keys
+    are the forms) and their lemmas, to test de-hyphenation."""
     table = lemma_lookup()
     if not table:  # the lookups package is optional for cleaning
         return None, frozenset()
-    return frozenset(table), frozenset(v.lower() for v in table.values())
+    return table, frozenset(v.lower() for v in table.values())
 
 
 def _known(word: str) -> bool:
