@@ -110,17 +110,16 @@ def measure_tokenizer(folder: Path) -> dict:
     for text in texts[:WARM_UP]:
         nlp.make_doc(text)
     load = time.perf_counter() - started
-    timed = _timed(lambda: sum(len(nlp.make_doc(text)) for text in texts))  # tokens; no doc kept
-    timed.pop("result")
+    _, timed = _timed(lambda: sum(len(nlp.make_doc(text)) for text in texts))  # tokens; no doc kept
     return {**timed, "load_s": load, "documents": len(texts),
             "pipeline": f"spacy.blank('de') {spacy.__version__}", "peak_rss_mb": _peak_mb()}
 
 
-def _timed(work) -> dict:
-    """Wall-clock and CPU seconds of ``work()``, and what it returned."""
+def _timed(work) -> tuple:
+    """What ``work()`` returned, and its wall-clock and CPU seconds."""
     wall, cpu = time.perf_counter(), time.process_time()
     result = work()
-    return {"seconds": time.perf_counter() - wall, "cpu_seconds": time.process_time() - cpu, "result": result}
+    return result, {"seconds": time.perf_counter() - wall, "cpu_seconds": time.process_time() - cpu}
 
 
 def _fastest(passes: list[dict]) -> dict:
@@ -142,28 +141,32 @@ def _process_all(nlp, files: list[Path], label: str) -> int:
     return claims
 
 
+def _ready(model: str | None, files: list[Path]) -> tuple:
+    """The pipeline and its label, warmed up on the first documents: set-up done on first
+    use counts as loading."""
+    from .pipeline import load_pipeline
+
+    nlp, info = load_pipeline(model)
+    _process_all(nlp, files[:WARM_UP], info.label())
+    return nlp, info.label()
+
+
 def measure_pipeline(folder: Path, model: str | None) -> dict:
     """(b) Everything ``extract run`` does per document, in one process."""
     started = time.perf_counter()
-    from .pipeline import load_pipeline
-
-    nlp, info = load_pipeline(model)
     files = _documents(folder)
-    _process_all(nlp, files[:WARM_UP], info.label())
+    nlp, label = _ready(model, files)
     load = time.perf_counter() - started
-    timed = _timed(lambda: _process_all(nlp, files, info.label()))
-    return {**timed, "load_s": load, "documents": len(files), "claims": timed.pop("result"),
-            "pipeline": info.label(), "peak_rss_mb": _peak_mb()}
+    claims, timed = _timed(lambda: _process_all(nlp, files, label))
+    return {**timed, "load_s": load, "documents": len(files), "claims": claims,
+            "pipeline": label, "peak_rss_mb": _peak_mb()}
 
 
 def _worker(files: list[Path], model: str | None, go, results) -> None:
-    from .pipeline import load_pipeline
-
-    nlp, info = load_pipeline(model)
-    _process_all(nlp, files[:WARM_UP], info.label())
+    nlp, label = _ready(model, files)
     results.put("ready")
     go.wait()  # timing starts when every worker has its pipeline
-    claims = _process_all(nlp, files, info.label())
+    claims = _process_all(nlp, files, label)
     results.put({"claims": claims, "peak_rss_mb": _peak_mb()})
 
 
