@@ -13,9 +13,9 @@ its own and no cache of one warms another:
 
 Words are counted the same way for all three: whitespace-separated words of the cleaned
 text, counted once outside any timing. Loading (imports, pipeline set-up) is not part of
-words/s and is reported as ``load_s``, and so is set-up done on first use (spaCy's
-lookup table is read when a rule first asks for a lemma): each measurement runs the
-first five documents once before it is timed. (a) is timed on text already read and
+words/s and is reported as ``load_s``, and so is set-up done on first use (compiled
+patterns, caches filled by the first documents): each measurement runs the first five
+documents once before it is timed. (a) is timed on text already read and
 cleaned.
 (a) and (b) each pass over the whole corpus five times, each pass in a fresh process,
 taking turns (a, b, a, b, …) so that a slower spell of the machine falls on both;

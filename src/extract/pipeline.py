@@ -110,7 +110,8 @@ def embedded_pipeline() -> Language:
     """Blank German with sentence splitting for cleaned text.
 
     No lemmatiser: lemmas would be looked up for every token of every document, and the
-    claim rules ask for a few (``extract.claims``; they read spaCy's lookup table then).
+    rules ask for a few words' (``lexicon.lemma_lookup``: spaCy's lookup table, read once
+    per process; the entity rules read it as the pipeline is built).
     """
     nlp = spacy.blank("de")
     nlp.add_pipe("extract_sentences")
