@@ -35,6 +35,9 @@ _ZU_INFINITIVE = re.compile(r"[a-zäöü]{2,}zu[a-zäöüß]{2,}(en|ern|eln)")  
 _NAMING = {"bezeichnung", "namen", "namens", "genannt", "titel", "name", "motto", "codename"}
 _LOCATIVE = {"in", "im", "auf", "am", "bei", "aus"}
 _CUT = re.compile(r"[;:]")
+_STATE_ID = re.compile(r"[A-Z]{3}")  # a state's id (ISO 3166-1 alpha-3), among a span's ids
+# an organisation named for its members (EAWU-Staaten, NATO-Mitglieder): a group of states
+_GROUP_NAME = re.compile(r"-(staaten|mitglieder|länder|partner)\w*$", re.IGNORECASE)
 # a report that names its source (laut X, X zufolge), not a verb of saying: it attributes a speech act
 _ATTRIBUTION = re.compile(r"laut|zufolge|nach angaben", re.IGNORECASE)
 _QUOTED = re.compile(r"[„\"»‚']([^“\"«‘']{2,80})[“\"«‘']")
@@ -431,7 +434,7 @@ def _state_of(m: Mention) -> str | None:
     if m.label == "LOC":
         ids = m.span._.ids if m.span is not None and m.span.has_extension("ids") else None
         for i in ids or ():
-            if re.fullmatch(r"[A-Z]{3}", i):
+            if _STATE_ID.fullmatch(i):
                 return i
         return _place_states().get(m.id)
     return None
@@ -633,14 +636,13 @@ class ClaimAssembler:
             anchor = value_span.start if rule.per_value and value_span is not None else cue
             taken = ({id(value_span)} if value_span is not None else set()) | taken_mods
             if sides:
-                date = self._date(ctx, anchor)
+                date, qualifiers = self._date(ctx, anchor), self._qualifiers(rule, ctx)
                 for a in sides[0]:
                     for b in sides[1]:
                         if a.id != b.id:
                             claims.append(_claim(
                                 rule, ctx, a.entity(), partner=b.entity(), value=value, date=date,
-                                qualifiers=self._qualifiers(rule, ctx), modality=modality, polarity=polarity,
-                                attributed_to=attributed))
+                                qualifiers=qualifiers, modality=modality, polarity=polarity, attributed_to=attributed))
                 continue
             if pair:  # "der deutsch-usbekische Handel": both states in one word
                 actors, partners = [pair[0]], [pair[1]]
@@ -861,6 +863,7 @@ class ClaimAssembler:
                 break
         claims = []
         covered = -1  # an event noun inside the last event's phrase is part of its name
+        there: list[Mention] | None = None
         shared = ctx.shared
         for i in range(ctx.span.start, ctx.span.end):
             word = shared.word(i)  # the words are read as text: most are no event noun
@@ -884,8 +887,10 @@ class ClaimAssembler:
                         hosts.append((state, "ORG" if host.label == "ORG" else "COUNTRY", host.id if host.label == "LOC" else None))
             venues = [m for m in ctx.mentions if m.prep in ("in", "im") and _state_of(m)
                       and (head.i < m.span.start <= b + 2 or (venue_cue and m.span.end <= head.i))]
-            if not venues and (host_cue or venue_cue) and any(t.lower_ == "dort" for t in ctx.span):
-                venues = self._previous_place(ctx)  # "fand dort … statt": where the sentence before was
+            if not venues and (host_cue or venue_cue):
+                if there is None:  # "fand dort … statt": where the sentence before was; found once
+                    there = self._previous_place(ctx) if any(t.lower_ == "dort" for t in ctx.span) else []
+                venues = there
             if venues and (host_cue or venue_cue or self.institutional.search(head.lower_)):
                 v = min(venues, key=lambda m: _distance(m.span, head.i))
                 hosts.append((_state_of(v), "COUNTRY", v.id if v.label == "LOC" else None))
@@ -913,8 +918,7 @@ class ClaimAssembler:
         if not matches:
             return []
         cues = [(ctx.token_at(m.start()), ctx.token_at(max(m.end() - 1, m.start())), m) for m in matches]
-        group = re.compile(r"-(staaten|mitglieder|länder|partner)\w*$", re.IGNORECASE)
-        orgs_all = [m for m in ctx.mentions if m.label in rule.value_types and not group.search(m.text)]
+        orgs_all = [m for m in ctx.mentions if m.label in rule.value_types and not _GROUP_NAME.search(m.text)]
         # "der NATO-Initiative Partnership for Peace": the initiative itself, not NATO
         orgs_all = [m for m in orgs_all if not ("-" in m.text and any(
             o.span.start in (m.span.end, m.span.end + 1) for o in orgs_all if o is not m))]
@@ -1100,13 +1104,13 @@ class ClaimAssembler:
                            and isinstance(c.value, TextValue) and c.value.text.lower().endswith(head.lower_)]
                 text = earlier[-1] if earlier else text
             pairs = self._parties(rule, ctx, head.i, a, b, sides, topic)
-            date = self._date(ctx, head.i)
+            date, qualifiers, modality = self._date(ctx, head.i), self._qualifiers(rule, ctx), self._modality(rule, ctx, doc)[0]
+            polarity = "negative" if ctx.shared.negated(self.negation, (b, ctx.span.end)) and not signed else "positive"
             for actor, partner in pairs:
                 claims.append(_claim(
-                    rule, ctx, actor.entity(),
-                    partner=partner.entity() if partner else None, value=TextValue(type="text", text=text),
-                    date=date, qualifiers=self._qualifiers(rule, ctx), modality=self._modality(rule, ctx, doc)[0],
-                    polarity="negative" if ctx.shared.negated(self.negation, (b, ctx.span.end)) and not signed else "positive",
+                    rule, ctx, actor.entity(), partner=partner.entity() if partner else None,
+                    value=TextValue(type="text", text=text), date=date, qualifiers=qualifiers, modality=modality,
+                    polarity=polarity,
                 ))
         return claims
 
@@ -1114,7 +1118,6 @@ class ClaimAssembler:
         """Who concluded an agreement, as (actor, partner) pairs."""
         if sides:
             return [(x, y) for x in sides[0] for y in sides[1] if x.id != y.id]
-        doc = ctx.span.doc
         pool = [m for m in ctx.mentions if m.label in rule.actor and not a <= m.span.start < b
                 and m.prep not in ("von", "vom", "aus", "am", "auf", "in", "im", "nach")]
         persons = _unique([m for m in pool if m.label == "PER" and m.prep is None])
@@ -1160,7 +1163,7 @@ class ClaimAssembler:
         for m in ctx.mentions:
             if within is not None and not within[0] <= m.span.start < within[1]:
                 continue
-            if m.label == "ORG" and re.search(r"-(staaten|mitglieder|länder|partner)\w*$", m.text, re.I):
+            if m.label == "ORG" and _GROUP_NAME.search(m.text):
                 before = {t.lower_ for t in doc[max(ctx.span.start, m.span.start - 2) : m.span.start]}
                 if "alle" in before:
                     members = [c.actor for c in found.values() if c.relation == "member_of"
@@ -1506,7 +1509,7 @@ def _compound_pair(ctx: Sentence) -> tuple[Mention, Mention] | None:
     """Two states named in one hyphenated word (deutsch-usbekisch), from ``Span._.ids``."""
     for m in ctx.mentions:
         ids = m.span._.ids if m.span is not None and m.span.has_extension("ids") else None
-        states = [i for i in (ids or ()) if re.fullmatch(r"[A-Z]{3}", i)]
+        states = [i for i in (ids or ()) if _STATE_ID.fullmatch(i)]
         if len(states) >= 2 and states[0] != states[1]:
             return (Mention(m.span, "COUNTRY", states[0], None, m.text),
                     Mention(m.span, "COUNTRY", states[1], None, m.text))
