@@ -274,6 +274,13 @@ class Sentence:
         return self.shared.quantities.within(self.span)
 
     @cached_property
+    def previous(self) -> Span | None:
+        """The sentence before the clause's sentence (None for the first), which "dort" and
+        "hierfür" refer back to."""
+        start = self.sentence.start
+        return self.span.doc[start - 1].sent if start > 0 else None
+
+    @cached_property
     def evidence(self) -> Evidence:
         text = self.text.strip()
         start = self.span.start_char + (len(self.text) - len(self.text.lstrip()))
@@ -1056,11 +1063,10 @@ class ClaimAssembler:
 
     def _previous_place(self, ctx: Sentence) -> list[Mention]:
         """The last place (a city, or a state after in/im) the sentence before names."""
-        sent = ctx.sentence
-        if sent.start == 0:
+        if ctx.previous is None:
             return []
         doc = ctx.span.doc
-        for e in reversed(ctx.shared.ents.within(doc[sent.start - 1].sent)):
+        for e in reversed(ctx.shared.ents.within(ctx.previous)):
             if e.kb_id_ and (e.label_ == "LOC" or e.label_ == "COUNTRY" and
                              _preceding_word(doc, e.start, self.prepositions) in ("in", "im")):
                 m = Mention(e, e.label_, e.kb_id_, "in")
@@ -1070,11 +1076,10 @@ class ClaimAssembler:
 
     def _previous_states(self, ctx: Sentence) -> list[Mention]:
         """The states the sentence before this one names, for an anaphoric "hierfür"."""
-        doc, sent = ctx.span.doc, ctx.sentence
-        if sent.start == 0:
+        if ctx.previous is None:
             return []
         out: list[Mention] = []
-        for e in ctx.shared.ents.within(doc[sent.start - 1].sent):
+        for e in ctx.shared.ents.within(ctx.previous):
             if e.label_ == "COUNTRY" and e.kb_id_ and e.kb_id_ not in {m.id for m in out}:
                 out.append(Mention(e, "COUNTRY", e.kb_id_, None))
         return out[:2]
@@ -1293,14 +1298,13 @@ class ClaimAssembler:
         """The claim's own time: the nearest date in its clause (its segment, where given),
         never one inside a parenthesis that does not hold the cue; a figure "Stand …"
         takes its as-of date; a clause without any falls back to its sentence."""
-        doc, shared = ctx.span.doc, ctx.shared
+        shared = ctx.shared
         pool = [s for s in ctx.timexes if shared.lower_of(s) not in self.date_ignore]
         if not pool:
             pool = [s for s in shared.timexes.within(ctx.sentence) if shared.lower_of(s) not in self.date_ignore]
         if not pool and ctx.search(self.date_anaphora):
             # "Dort traf er …": the time of the sentence before
-            sent = ctx.sentence
-            prev = doc[sent.start - 1].sent if sent.start > 0 else None
+            prev = ctx.previous
             pool = [s for s in shared.timexes.within(prev) if shared.lower_of(s) not in self.date_ignore] if prev is not None else []
             cue = prev.end if prev is not None else cue
         pool = [s for s in pool if _span_years(shared.value(s).value) <= 20]  # "in diesem Jahrhundert" dates nothing
