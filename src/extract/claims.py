@@ -208,10 +208,26 @@ class DocIndex:
         return self.lower[span.start_char:span.end_char]
 
     def parens(self, i: int) -> int | None:
-        """Where the parenthesis enclosing token ``i`` opens (``_parens``), asked once per token."""
+        """Where the parenthesis enclosing token ``i`` opens, if it stands inside one;
+        worked out once per token."""
         if i not in self.paren_at:
-            self.paren_at[i] = _parens(self.word, len(self.ends), i)
+            self.paren_at[i] = self._enclosing_paren(i)
         return self.paren_at[i]
+
+    def _enclosing_paren(self, i: int, reach: int = 40) -> int | None:
+        depth, word = 0, self.word
+        for j in range(i - 1, max(-1, i - reach), -1):
+            w = word(j)
+            if w == ")":
+                depth += 1
+            elif w == "(":
+                if depth == 0:
+                    close = next((k for k in range(i, min(len(self.ends), i + reach)) if word(k) in {")", "(", "\n"}), None)
+                    return j if close is not None and word(close) == ")" else None
+                depth -= 1
+            elif "\n" in w:
+                break  # a parenthesis does not span lines
+        return None
 
 
 class _Positioned:
@@ -1480,24 +1496,6 @@ def _between(ctx: Sentence, cue: int) -> tuple[list[Mention], list[Mention]] | N
 
     left, right = side(z, cut), side(cut, end)
     return (left, right) if left and right else None
-
-
-def _parens(word, n: int, i: int, reach: int = 40) -> int | None:
-    """Where the parenthesis enclosing token ``i`` (of ``n``; ``word(j)`` the text of
-    token ``j``) opens, if it stands inside one."""
-    depth = 0
-    for j in range(i - 1, max(-1, i - reach), -1):
-        w = word(j)
-        if w == ")":
-            depth += 1
-        elif w == "(":
-            if depth == 0:
-                close = next((k for k in range(i, min(n, i + reach)) if word(k) in {")", "(", "\n"}), None)
-                return j if close is not None and word(close) == ")" else None
-            depth -= 1
-        elif "\n" in w:
-            break
-    return None
 
 
 def _outside_parens(doc: Doc, a: int, b: int) -> Iterator[Token]:
