@@ -69,15 +69,16 @@ def test_finder_finds_what_search_finds(text, pattern):
     assert (found.span() if found else None) == (expected.span() if expected else None)
 
 
+_CUES = {rel: Cues(spec["cues"]) for rel, spec in load_data("relations.yaml")["relations"].items()}
+_INDEX = CueIndex({rel: c.starts for rel, c in _CUES.items()})  # built once: the examples only vary the text
+
+
 @settings(max_examples=200, deadline=None)
 @given(text=_text)
 def test_every_cue_begins_where_the_index_says(text):
-    cfg = load_data("relations.yaml")["relations"]
-    cues = {rel: Cues(spec["cues"]) for rel, spec in cfg.items()}
-    index = CueIndex({rel: c.starts for rel, c in cues.items()})
     low = lowered(text)
-    here = index.within(index.positions(low), 0, len(low))
-    for rel, c in cues.items():
+    here = _INDEX.within(_INDEX.positions(low), 0, len(low))
+    for rel, c in _CUES.items():
         for m in c.pattern.finditer(low):
             assert here.get(rel, []) is None or m.start() in here[rel], (rel, m.group())
 
