@@ -469,9 +469,8 @@ def _place_states() -> dict[str, str]:
     return {r["id"]: r["country"] for r in load_data("places.jsonl") if r.get("country")}
 
 
-def topics_of(doc: Doc, ents: list[Span] | None = None) -> list[Mention]:
-    """The states a document is about, most salient first (at most two); ``ents`` are
-    the document's entities, where already at hand.
+def topics_of(shared: DocIndex) -> list[Mention]:
+    """The states a document is about, most salient first (at most two).
 
     Country profiles leave their subject implicit ("ist Russland größter Handelspartner" —
     of the country the page is about), and a bilateral page its second state ("das
@@ -480,8 +479,8 @@ def topics_of(doc: Doc, ents: list[Span] | None = None) -> list[Mention]:
     counts: dict[str, float] = {}
     first: dict[str, Span] = {}
     names: dict[str, str] = {}  # each id's first name as a noun (Russland, not russischen or Russlands)
-    full = doc_text(doc)
-    for ent in doc.ents if ents is None else ents:
+    doc, full = shared.doc, shared.text
+    for ent in shared.ents.spans:
         kb = ent.kb_id_
         if kb not in names:
             text = full[ent.start_char:ent.end_char]  # ent.text makes a Token per word
@@ -540,7 +539,7 @@ class ClaimAssembler:
     def __call__(self, doc: Doc) -> Doc:
         found: dict[str, Claim] = {}
         shared = DocIndex(doc)
-        topics = topics_of(doc, shared.ents.spans)
+        topics = topics_of(shared)
         positions = self.cue_index.positions(shared.lower)
         quotes = [(s.start_char, s.end_char) for s in doc.spans.get("pull_quote", [])]
         in_quote: dict[str, bool] = {}
