@@ -971,6 +971,7 @@ class EntityRuler:
         starts = {c.start: c for c in countries}
         covered = _covered(chosen)
         persons = [c for c in chosen if c.label == "PER"]
+        has_sents = doc.has_annotation("SENT_START")  # once: without sentences it scans the whole document
         new = []
         for start, end in anaphors:
             span = (start + 1, end)
@@ -978,7 +979,7 @@ class EntityRuler:
                 continue
             region = next((set(ids) for k in range(start + 1, end - 1) for stem, ids in self.reg.regions.items() if state.lower(k).startswith(stem)), None)
             salient = next((cid for cid in ranking if region is None or cid in region), None)
-            sent = doc[start].sent if doc.has_annotation("SENT_START") else doc[:]
+            sent = doc[start].sent if has_sents else doc[:]
             if state.texts[end - 1] in self.reg.neighbour_nouns:
                 before = [c.id for c in countries if c.end <= start and c.id != ranking[0]]
                 cid = before[-1] if before else None
