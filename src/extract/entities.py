@@ -271,13 +271,12 @@ class Cand:
 
 
 def _date(value: Any) -> Optional[dt.date]:
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
+    """An office's first or last day in the registry: read as any date is (``as_date``),
+    but a malformed one is an error in the data, not an unknown date."""
+    found = as_date(value)
+    if found is None and value not in (None, ""):
+        raise ValueError(f"bad date in the registry: {value!r}")
+    return found
 
 
 class Registry:
