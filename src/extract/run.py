@@ -65,7 +65,7 @@ def prepare(nlp, source: Source) -> tuple[Doc, Cleaned, dict]:
     return doc, cleaned, meta
 
 
-def process(nlp, source: Source, pipeline: str = "") -> tuple[DocumentRecord, list[Claim]]:
+def process(nlp, source: Source, pipeline: str) -> tuple[DocumentRecord, list[Claim]]:
     """One document through ingestion and the pipeline; ``pipeline`` labels the record."""
     doc, cleaned, meta = prepare(nlp, source)
     doc = nlp(doc)
