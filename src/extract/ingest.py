@@ -99,6 +99,14 @@ def corpus_files(folder: Path) -> list[Path]:
     )
 
 
+def read_bytes(path: Path) -> bytes:
+    """A file's bytes; one over ``MAX_BYTES`` is refused unread."""
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise IngestError(path, f"file too large ({size} bytes; the limit is {MAX_BYTES})")
+    return path.read_bytes()
+
+
 def read_source(path: Path) -> Source:
     path = Path(path)
     if path.suffix.lower() not in SUFFIXES:
@@ -106,10 +114,7 @@ def read_source(path: Path) -> Source:
     if path.is_dir():
         raise IngestError(path, "is a folder, not a document")
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise IngestError(path, f"file too large ({size} bytes; the limit is {MAX_BYTES})")
-        raw = path.read_bytes()
+        raw = read_bytes(path)
     except OSError as err:
         raise IngestError(path, f"cannot read file: {err.strerror or err}") from err
     if not raw.strip():

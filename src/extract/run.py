@@ -12,7 +12,7 @@ from pathlib import Path
 from spacy.tokens import Doc
 
 from . import __version__
-from .ingest import (MAX_BYTES, SUFFIXES, Cleaned, IngestError, Source, clean, corpus_files, read_metadata, read_source,
+from .ingest import (SUFFIXES, Cleaned, IngestError, Source, clean, corpus_files, read_bytes, read_metadata, read_source,
                      reference_date, sidecar_path)
 from .models import Claim, DocumentRecord, Evidence, Failure
 from .output import write_json, write_jsonl
@@ -93,9 +93,10 @@ def pipeline_key(label: str) -> str:
 def _fingerprint(path: Path) -> str | None:
     """The document's bytes and its sidecar's, if any; None for a file too large to read
     (it fails, and failures are not cached)."""
-    if path.stat().st_size > MAX_BYTES:
+    try:
+        digest = hashlib.sha256(read_bytes(path))
+    except IngestError:
         return None
-    digest = hashlib.sha256(path.read_bytes())
     sidecar = sidecar_path(path)
     if sidecar.exists():
         digest.update(b"\0sidecar\0" + sidecar.read_bytes())
